@@ -1,0 +1,1 @@
+"""ailee: verify a federated Bitcoin Layer-2 offline."""

@@ -1,0 +1,244 @@
+"""The one exception hierarchy of ailee, and the registry of stable reason codes.
+
+Every failure the library reports carries a reason code: a short UPPER_SNAKE string
+that never changes meaning once released. The CLI prints it, the golden vectors
+expect it, and ``docs/reason-codes.md`` lists it. Codes are what programs should
+match on; messages are for people and may change.
+
+::
+
+    AileeError                 base: .code (str), .message (str)
+    ├── DecodeError            input is malformed, non-canonical or over a limit
+    └── VerificationError      input is well-formed but a check failed
+        └── ProofError         a Merkle inclusion or non-inclusion proof is false
+
+The CLI maps ``DecodeError`` to exit code 3 and ``VerificationError`` to exit code 1.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+__all__ = [
+    "REASON_CODES",
+    "AileeError",
+    "DecodeError",
+    "ProofError",
+    "ReasonCode",
+    "VerificationError",
+]
+
+
+class ReasonCode(StrEnum):
+    """Every stable reason code. The value is the code string itself."""
+
+    # --- size and nesting limits -------------------------------------------------
+    INPUT_TOO_LARGE = "INPUT_TOO_LARGE"
+    # --- canonical CBOR ----------------------------------------------------------
+    CBOR_TRUNCATED = "CBOR_TRUNCATED"
+    CBOR_NON_SHORTEST_INT = "CBOR_NON_SHORTEST_INT"
+    CBOR_NON_SHORTEST_LENGTH = "CBOR_NON_SHORTEST_LENGTH"
+    CBOR_INDEFINITE_LENGTH = "CBOR_INDEFINITE_LENGTH"
+    CBOR_RESERVED_INFO = "CBOR_RESERVED_INFO"
+    CBOR_MAP_KEY_NOT_TEXT = "CBOR_MAP_KEY_NOT_TEXT"
+    CBOR_MAP_KEYS_UNSORTED = "CBOR_MAP_KEYS_UNSORTED"
+    CBOR_MAP_KEY_DUPLICATE = "CBOR_MAP_KEY_DUPLICATE"
+    CBOR_FLOAT = "CBOR_FLOAT"
+    CBOR_TAG = "CBOR_TAG"
+    CBOR_SIMPLE_VALUE = "CBOR_SIMPLE_VALUE"
+    CBOR_INVALID_UTF8 = "CBOR_INVALID_UTF8"
+    CBOR_TRAILING_BYTES = "CBOR_TRAILING_BYTES"
+    CBOR_TOO_DEEP = "CBOR_TOO_DEEP"
+    CBOR_UNSUPPORTED_VALUE = "CBOR_UNSUPPORTED_VALUE"
+    # --- strict JSON -------------------------------------------------------------
+    JSON_INVALID_UTF8 = "JSON_INVALID_UTF8"
+    JSON_SYNTAX = "JSON_SYNTAX"
+    JSON_DUPLICATE_KEY = "JSON_DUPLICATE_KEY"
+    JSON_NON_FINITE = "JSON_NON_FINITE"
+    JSON_FLOAT = "JSON_FLOAT"
+    JSON_TOO_DEEP = "JSON_TOO_DEEP"
+    JSON_INVALID_STRING = "JSON_INVALID_STRING"
+    # --- document schema (shared by JSON and CBOR forms) --------------------------
+    SCHEMA_MISSING_FIELD = "SCHEMA_MISSING_FIELD"
+    SCHEMA_UNKNOWN_FIELD = "SCHEMA_UNKNOWN_FIELD"
+    SCHEMA_WRONG_TYPE = "SCHEMA_WRONG_TYPE"
+    SCHEMA_BAD_FORMAT = "SCHEMA_BAD_FORMAT"
+    SCHEMA_UNSUPPORTED_VERSION = "SCHEMA_UNSUPPORTED_VERSION"
+    INT_OUT_OF_RANGE = "INT_OUT_OF_RANGE"
+    AMOUNT_OUT_OF_RANGE = "AMOUNT_OUT_OF_RANGE"
+    HEX_INVALID = "HEX_INVALID"
+    BYTES_WRONG_LENGTH = "BYTES_WRONG_LENGTH"
+    ID_EMPTY = "ID_EMPTY"
+    ID_TOO_LONG = "ID_TOO_LONG"
+    ID_NOT_NFC = "ID_NOT_NFC"
+    ID_FORBIDDEN_CHAR = "ID_FORBIDDEN_CHAR"
+    ENUM_UNKNOWN_VALUE = "ENUM_UNKNOWN_VALUE"
+    LIST_NOT_SORTED_UNIQUE = "LIST_NOT_SORTED_UNIQUE"
+    FEDERATION_THRESHOLD_INVALID = "FEDERATION_THRESHOLD_INVALID"
+    SECTION_DUPLICATE_KEY = "SECTION_DUPLICATE_KEY"
+    SECTION_UNSORTED = "SECTION_UNSORTED"
+    SECTION_TOO_MANY_RECORDS = "SECTION_TOO_MANY_RECORDS"
+    SECTION_UNKNOWN = "SECTION_UNKNOWN"
+    KEY_INVALID = "KEY_INVALID"
+    # --- snapshot verification ---------------------------------------------------
+    STATE_ROOT_MISMATCH = "STATE_ROOT_MISMATCH"
+    ACCOUNTS_TOTAL_OVERFLOW = "ACCOUNTS_TOTAL_OVERFLOW"
+    HEADER_GENESIS_INCONSISTENT = "HEADER_GENESIS_INCONSISTENT"
+    ANCHOR_SEQUENCE_NOT_PAST = "ANCHOR_SEQUENCE_NOT_PAST"
+    # --- snapshot chains ---------------------------------------------------------
+    CHAIN_VERSION_MISMATCH = "CHAIN_VERSION_MISMATCH"
+    CHAIN_ID_MISMATCH = "CHAIN_ID_MISMATCH"
+    CHAIN_SEQUENCE_GAP = "CHAIN_SEQUENCE_GAP"
+    CHAIN_PREV_ROOT_MISMATCH = "CHAIN_PREV_ROOT_MISMATCH"
+    CHAIN_TIMESTAMP_REGRESSION = "CHAIN_TIMESTAMP_REGRESSION"
+    CHAIN_ANCHOR_ROOT_MISMATCH = "CHAIN_ANCHOR_ROOT_MISMATCH"
+    # --- proofs ------------------------------------------------------------------
+    PROOF_ROOT_MISMATCH = "PROOF_ROOT_MISMATCH"
+    PROOF_INDEX_OUT_OF_RANGE = "PROOF_INDEX_OUT_OF_RANGE"
+    PROOF_PATH_LENGTH = "PROOF_PATH_LENGTH"
+    PROOF_KEY_MISMATCH = "PROOF_KEY_MISMATCH"
+    PROOF_NOT_ADJACENT = "PROOF_NOT_ADJACENT"
+    PROOF_KEY_ORDER = "PROOF_KEY_ORDER"
+    PROOF_SUM_NEGATIVE = "PROOF_SUM_NEGATIVE"
+    PROOF_SUM_OVERFLOW = "PROOF_SUM_OVERFLOW"
+    PROOF_SUM_MISMATCH = "PROOF_SUM_MISMATCH"
+    # --- command line and vector runner ------------------------------------------
+    USAGE = "USAGE"
+    FILE_UNREADABLE = "FILE_UNREADABLE"
+    VECTOR_CASE_FAILED = "VECTOR_CASE_FAILED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+#: One line per code: what it means. ``docs/reason-codes.md`` is checked against this.
+REASON_CODES: Final[dict[ReasonCode, str]] = {
+    ReasonCode.INPUT_TOO_LARGE: "Input is larger than the documented limit for its kind.",
+    ReasonCode.CBOR_TRUNCATED: "CBOR data ends before the item it started is complete.",
+    ReasonCode.CBOR_NON_SHORTEST_INT: "A CBOR integer is not encoded in its shortest form.",
+    ReasonCode.CBOR_NON_SHORTEST_LENGTH: (
+        "A CBOR string, array or map length is not encoded in its shortest form."
+    ),
+    ReasonCode.CBOR_INDEFINITE_LENGTH: "A CBOR item uses indefinite-length encoding.",
+    ReasonCode.CBOR_RESERVED_INFO: "A CBOR head uses reserved additional information 28-30.",
+    ReasonCode.CBOR_MAP_KEY_NOT_TEXT: "A CBOR map key is not a text string.",
+    ReasonCode.CBOR_MAP_KEYS_UNSORTED: (
+        "CBOR map keys are not in bytewise order of their encodings (RFC 8949 4.2.1)."
+    ),
+    ReasonCode.CBOR_MAP_KEY_DUPLICATE: "A CBOR map has the same key twice.",
+    ReasonCode.CBOR_FLOAT: "CBOR floating-point values are not allowed.",
+    ReasonCode.CBOR_TAG: "CBOR tags are not allowed.",
+    ReasonCode.CBOR_SIMPLE_VALUE: "A CBOR simple value other than false, true or null.",
+    ReasonCode.CBOR_INVALID_UTF8: "A CBOR text string is not valid UTF-8.",
+    ReasonCode.CBOR_TRAILING_BYTES: "Bytes follow the single top-level CBOR item.",
+    ReasonCode.CBOR_TOO_DEEP: "CBOR arrays and maps are nested deeper than the limit.",
+    ReasonCode.CBOR_UNSUPPORTED_VALUE: (
+        "A value cannot be encoded: not None, bool, int in [-2^64, 2^64-1], bytes, str, "
+        "list, or dict with str keys."
+    ),
+    ReasonCode.JSON_INVALID_UTF8: "JSON input is not valid UTF-8 (or starts with a BOM).",
+    ReasonCode.JSON_SYNTAX: "JSON input is not syntactically valid JSON.",
+    ReasonCode.JSON_DUPLICATE_KEY: "A JSON object has the same key twice.",
+    ReasonCode.JSON_NON_FINITE: "JSON contains NaN, Infinity or -Infinity.",
+    ReasonCode.JSON_FLOAT: "JSON contains a number with a fraction or exponent.",
+    ReasonCode.JSON_TOO_DEEP: "JSON arrays and objects are nested deeper than the limit.",
+    ReasonCode.JSON_INVALID_STRING: "A JSON string contains an unpaired surrogate escape.",
+    ReasonCode.SCHEMA_MISSING_FIELD: "A required field is missing.",
+    ReasonCode.SCHEMA_UNKNOWN_FIELD: "A field that the schema does not define is present.",
+    ReasonCode.SCHEMA_WRONG_TYPE: (
+        "A value has the wrong type (e.g. a number where a string belongs or the reverse)."
+    ),
+    ReasonCode.SCHEMA_BAD_FORMAT: "The document's format marker is not the expected one.",
+    ReasonCode.SCHEMA_UNSUPPORTED_VERSION: "The document's format version is not supported.",
+    ReasonCode.INT_OUT_OF_RANGE: "An integer is outside the range its field allows.",
+    ReasonCode.AMOUNT_OUT_OF_RANGE: "An amount is outside [0, 2_100_000_000_000_000] satoshis.",
+    ReasonCode.HEX_INVALID: "A byte string is not lowercase hexadecimal of even length.",
+    ReasonCode.BYTES_WRONG_LENGTH: "A byte string does not have the length its field requires.",
+    ReasonCode.ID_EMPTY: "An identifier is empty.",
+    ReasonCode.ID_TOO_LONG: "An identifier is longer than 64 bytes of UTF-8.",
+    ReasonCode.ID_NOT_NFC: "An identifier is not in Unicode Normalization Form C.",
+    ReasonCode.ID_FORBIDDEN_CHAR: (
+        "An identifier contains a control, format, surrogate, private-use, line or paragraph "
+        "separator, or unassigned (in Unicode 3.2) code point."
+    ),
+    ReasonCode.ENUM_UNKNOWN_VALUE: "A status or kind field has a value outside its fixed set.",
+    ReasonCode.LIST_NOT_SORTED_UNIQUE: "A list that must be strictly ascending is not.",
+    ReasonCode.FEDERATION_THRESHOLD_INVALID: (
+        "A federation threshold m is not in 1 <= m <= n (n = number of signers)."
+    ),
+    ReasonCode.SECTION_DUPLICATE_KEY: "Two records of one section have the same key.",
+    ReasonCode.SECTION_UNSORTED: (
+        "Records of a section in canonical CBOR form are not in ascending key order."
+    ),
+    ReasonCode.SECTION_TOO_MANY_RECORDS: "A section has more records than the limit.",
+    ReasonCode.SECTION_UNKNOWN: "A section name is not one of the eight defined sections.",
+    ReasonCode.KEY_INVALID: "A record key given as text cannot be parsed for its section.",
+    ReasonCode.STATE_ROOT_MISMATCH: "The recomputed L2StateRoot differs from the claimed one.",
+    ReasonCode.ACCOUNTS_TOTAL_OVERFLOW: (
+        "The sum of all account balances exceeds 2_100_000_000_000_000 satoshis."
+    ),
+    ReasonCode.HEADER_GENESIS_INCONSISTENT: (
+        "Sequence 0 must have an all-zero previous root, and only sequence 0 may."
+    ),
+    ReasonCode.ANCHOR_SEQUENCE_NOT_PAST: (
+        "An anchor record names a sequence not earlier than the snapshot's own."
+    ),
+    ReasonCode.CHAIN_VERSION_MISMATCH: "Consecutive snapshots have different format versions.",
+    ReasonCode.CHAIN_ID_MISMATCH: "Consecutive snapshots name different chain ids.",
+    ReasonCode.CHAIN_SEQUENCE_GAP: "A snapshot's sequence is not its predecessor's plus one.",
+    ReasonCode.CHAIN_PREV_ROOT_MISMATCH: (
+        "A snapshot's prev_state_root is not its predecessor's recomputed root."
+    ),
+    ReasonCode.CHAIN_TIMESTAMP_REGRESSION: "A snapshot's timestamp is before its predecessor's.",
+    ReasonCode.CHAIN_ANCHOR_ROOT_MISMATCH: (
+        "An anchor record's state_root differs from the recomputed root of the snapshot "
+        "with that sequence in the same chain."
+    ),
+    ReasonCode.PROOF_ROOT_MISMATCH: "The proof does not recompute to the expected root.",
+    ReasonCode.PROOF_INDEX_OUT_OF_RANGE: "A proof's leaf index is not below its tree size.",
+    ReasonCode.PROOF_PATH_LENGTH: (
+        "A proof's path does not have the length its index and tree size require."
+    ),
+    ReasonCode.PROOF_KEY_MISMATCH: "An inclusion proof's record does not have the claimed key.",
+    ReasonCode.PROOF_NOT_ADJACENT: (
+        "A non-inclusion proof's neighbours are not adjacent, or not at the tree's edge."
+    ),
+    ReasonCode.PROOF_KEY_ORDER: (
+        "A non-inclusion proof's key is not strictly between its neighbours' keys."
+    ),
+    ReasonCode.PROOF_SUM_NEGATIVE: "A Merkle-sum proof carries a negative sum.",
+    ReasonCode.PROOF_SUM_OVERFLOW: (
+        "A Merkle-sum proof's sums exceed 2_100_000_000_000_000 satoshis."
+    ),
+    ReasonCode.PROOF_SUM_MISMATCH: (
+        "A Merkle-sum proof's stated section total differs from the total it proves."
+    ),
+    ReasonCode.USAGE: "The command line is wrong (exit code 2).",
+    ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",
+    ReasonCode.VECTOR_CASE_FAILED: "A golden vector case did not give its expected result.",
+    ReasonCode.INTERNAL_ERROR: "A bug in ailee (exit code 4); please report it with the input.",
+}
+
+
+class AileeError(Exception):
+    """Base of every error ailee raises on bad input.
+
+    ``code`` is a stable reason code (see :class:`ReasonCode`); ``message`` says what
+    was wrong, for a person.
+    """
+
+    def __init__(self, code: ReasonCode, message: str) -> None:
+        super().__init__(f"{code.value}: {message}")
+        self.code: ReasonCode = code
+        self.message: str = message
+
+
+class DecodeError(AileeError):
+    """Input is malformed, non-canonical, violates its schema or exceeds a limit."""
+
+
+class VerificationError(AileeError):
+    """Input is well-formed, but a verification check failed."""
+
+
+class ProofError(VerificationError):
+    """A Merkle inclusion or non-inclusion proof does not hold."""

@@ -1,0 +1,122 @@
+"""Snapshot documents: a state plus its claimed L2StateRoot, as JSON or canonical CBOR.
+
+Both forms carry the same object::
+
+    {"format": "ailee-snapshot", "header": {...}, "sections": {<8 sections>}, "state_root": ...}
+
+In JSON, byte strings are lowercase hex and section arrays may list records in any
+order (they are sorted on reading); duplicate keys anywhere are rejected. The CBOR
+form is canonical: deterministic CBOR, byte strings as bytes, and records in ascending
+key order (``SECTION_UNSORTED`` otherwise), so every snapshot has exactly one CBOR
+encoding and ``encode(decode(x)) == x``. Both forms convert into each other without loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ailee import encoding, jsoncodec
+from ailee.errors import DecodeError, ReasonCode
+from ailee.fields import BytesField, Form, expect_object, wrong_type
+from ailee.state import SECTION_NAMES, Header, L2State, read_fields, record_type, write_fields
+from ailee.stateroot import L2StateRoot
+
+__all__ = [
+    "SNAPSHOT_FORMAT",
+    "Snapshot",
+    "read_snapshot",
+    "snapshot_from_cbor",
+    "snapshot_from_json",
+    "snapshot_to_cbor",
+    "snapshot_to_json",
+    "snapshot_to_object",
+]
+
+#: The ``format`` marker of a snapshot document.
+SNAPSHOT_FORMAT: Final = "ailee-snapshot"
+_TOP_FIELDS: Final = ("format", "header", "sections", "state_root")
+_ROOT: Final = BytesField(32, 32)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A state and the state root its producer claims for it (not yet checked)."""
+
+    state: L2State
+    state_root: bytes
+
+    @classmethod
+    def of(cls, state: L2State) -> Snapshot:
+        """A snapshot of ``state`` claiming its true root."""
+        return cls(state, L2StateRoot.compute(state).root)
+
+
+def _from_object(doc: object, form: Form) -> Snapshot:
+    obj = expect_object(doc, "snapshot", _TOP_FIELDS)
+    if obj["format"] != SNAPSHOT_FORMAT:
+        if not isinstance(obj["format"], str):
+            raise wrong_type("snapshot.format", "string", obj["format"])
+        raise DecodeError(
+            ReasonCode.SCHEMA_BAD_FORMAT,
+            f"snapshot.format: {obj['format']!r} is not {SNAPSHOT_FORMAT!r}",
+        )
+    header = read_fields(Header, obj["header"], form, "snapshot.header")
+    sections_obj = expect_object(obj["sections"], "snapshot.sections", SECTION_NAMES)
+    sections: dict[str, tuple[Any, ...]] = {}
+    for name in SECTION_NAMES:
+        items = sections_obj[name]
+        path = f"snapshot.sections.{name}"
+        if not isinstance(items, list):
+            raise wrong_type(path, "array", items)
+        cls = record_type(name)
+        sections[name] = tuple(
+            read_fields(cls, item, form, f"{path}[{i}]") for i, item in enumerate(items)
+        )
+    root = _ROOT.read(obj["state_root"], form, "snapshot.state_root")
+    if form is Form.CBOR:
+        state = L2State.from_sorted(header, sections)
+    else:
+        state = L2State(header, **sections)
+    return Snapshot(state, root)
+
+
+def snapshot_to_object(snapshot: Snapshot, form: Form) -> dict[str, Any]:
+    """The document object of a snapshot in ``form`` (records in key order)."""
+    state = snapshot.state
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "header": write_fields(state.header, form),
+        "sections": {
+            name: [write_fields(record, form) for record in state.records(name)]
+            for name in SECTION_NAMES
+        },
+        "state_root": _ROOT.write(snapshot.state_root, form),
+    }
+
+
+def snapshot_from_json(data: bytes) -> Snapshot:
+    """Read a snapshot from strict JSON bytes. Raises :class:`~ailee.errors.DecodeError`."""
+    return _from_object(jsoncodec.loads(data), Form.JSON)
+
+
+def snapshot_from_cbor(data: bytes) -> Snapshot:
+    """Read a snapshot from canonical CBOR bytes. Raises :class:`~ailee.errors.DecodeError`."""
+    return _from_object(encoding.decode(data), Form.CBOR)
+
+
+def read_snapshot(data: bytes) -> Snapshot:
+    """Read a snapshot in either form: JSON if its first non-blank byte is ``{``, else CBOR."""
+    if data.lstrip(b" \t\r\n")[:1] == b"{":
+        return snapshot_from_json(data)
+    return snapshot_from_cbor(data)
+
+
+def snapshot_to_json(snapshot: Snapshot) -> str:
+    """The canonical JSON text of a snapshot (records in key order, final newline)."""
+    return jsoncodec.dumps(snapshot_to_object(snapshot, Form.JSON))
+
+
+def snapshot_to_cbor(snapshot: Snapshot) -> bytes:
+    """The canonical CBOR encoding of a snapshot."""
+    return encoding.encode(snapshot_to_object(snapshot, Form.CBOR))

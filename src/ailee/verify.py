@@ -1,0 +1,325 @@
+"""Verification of snapshot documents and of the chain they form, as a report of checks.
+
+This is the logic behind ``ailee-l2-verify``; the CLI only reads files and prints.
+Each check has a stable ``name``, ``ok``, the reason ``code`` when it failed, and a
+``detail`` for people. Checks of one snapshot, in order:
+
+``decode``            the document is well-formed, canonical and within its schema
+``header.genesis``    sequence 0 has an all-zero ``prev_state_root``, and only it does
+``accounts.total``    the balances add up to at most 21 million BTC
+``anchors.sequence``  every anchor names an earlier sequence than the snapshot's
+``state_root``        the recomputed L2StateRoot equals the claimed ``state_root``
+
+Between consecutive snapshots ``i-1`` and ``i`` (``chain[i].<check>``): ``version``,
+``chain_id``, ``sequence`` (+1), ``prev_state_root`` (= the recomputed root of ``i-1``)
+and ``timestamp`` (not decreasing). Across the whole chain, an anchor whose sequence is
+one of the given snapshots must carry that snapshot's recomputed root
+(``chain.anchor[<sequence>]``).
+
+Exit codes: 0 all checks passed; 1 a check failed; 3 some input was unreadable or
+malformed (this takes precedence over 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from ailee.errors import AileeError, DecodeError, ReasonCode, VerificationError
+from ailee.jsoncodec import JsonValue
+from ailee.limits import MAX_AMOUNT
+from ailee.snapshot import Snapshot, read_snapshot
+from ailee.state import ZERO_ROOT, Header
+from ailee.stateroot import L2StateRoot
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_MALFORMED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Check",
+    "Report",
+    "SnapshotResult",
+    "build_report",
+    "check_snapshot",
+    "check_snapshot_bytes",
+    "failed_input",
+]
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_MALFORMED: Final = 3
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named check: passed, or failed with a reason code."""
+
+    name: str
+    ok: bool
+    code: ReasonCode | None = None
+    detail: str = ""
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The check as it appears in the ``--json`` report."""
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "code": None if self.code is None else self.code.value,
+            "detail": self.detail,
+        }
+
+
+def _passed(name: str, detail: str = "") -> Check:
+    return Check(name, True, None, detail)
+
+
+def _failed(name: str, code: ReasonCode, detail: str) -> Check:
+    return Check(name, False, code, detail)
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    """The checks of one snapshot document, and what was recomputed from it."""
+
+    source: str
+    checks: tuple[Check, ...]
+    snapshot: Snapshot | None = field(default=None, repr=False)
+    root: bytes | None = None
+    malformed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True if every check passed."""
+        return all(check.ok for check in self.checks)
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The snapshot's entry in the ``--json`` report."""
+        header = None if self.snapshot is None else self.snapshot.state.header
+        return {
+            "source": self.source,
+            "ok": self.ok,
+            "sequence": None if header is None else header.sequence,
+            "root": None if self.root is None else self.root.hex(),
+            "claimed_root": None if self.snapshot is None else self.snapshot.state_root.hex(),
+            "checks": [check.to_json() for check in self.checks],
+        }
+
+
+def failed_input(source: str, error: AileeError) -> SnapshotResult:
+    """The result for a document that could not be read or decoded."""
+    return SnapshotResult(source, (_failed("decode", error.code, error.message),), malformed=True)
+
+
+def check_snapshot(source: str, snapshot: Snapshot) -> SnapshotResult:
+    """Run every check of one decoded snapshot."""
+    state = snapshot.state
+    header = state.header
+    checks = [_passed("decode")]
+    if (header.sequence == 0) == (header.prev_state_root == ZERO_ROOT):
+        checks.append(_passed("header.genesis"))
+    else:
+        checks.append(
+            _failed(
+                "header.genesis",
+                ReasonCode.HEADER_GENESIS_INCONSISTENT,
+                f"sequence {header.sequence} with prev_state_root {header.prev_state_root.hex()}",
+            )
+        )
+    total = sum(account.balance for account in state.accounts)
+    if total <= MAX_AMOUNT:
+        checks.append(_passed("accounts.total", f"{total} satoshis"))
+    else:
+        checks.append(
+            _failed(
+                "accounts.total",
+                ReasonCode.ACCOUNTS_TOTAL_OVERFLOW,
+                f"{total} satoshis exceeds {MAX_AMOUNT}",
+            )
+        )
+    late = [anchor.sequence for anchor in state.anchors if anchor.sequence >= header.sequence]
+    if late:
+        checks.append(
+            _failed(
+                "anchors.sequence",
+                ReasonCode.ANCHOR_SEQUENCE_NOT_PAST,
+                f"anchor of sequence {late[0]} in snapshot of sequence {header.sequence}",
+            )
+        )
+    else:
+        checks.append(_passed("anchors.sequence"))
+    root: bytes | None = None
+    try:
+        root = L2StateRoot.compute(state).root
+    except VerificationError as exc:
+        checks.append(_failed("state_root", exc.code, exc.message))
+    else:
+        if root == snapshot.state_root:
+            checks.append(_passed("state_root", root.hex()))
+        else:
+            checks.append(
+                _failed(
+                    "state_root",
+                    ReasonCode.STATE_ROOT_MISMATCH,
+                    f"recomputed {root.hex()}, claimed {snapshot.state_root.hex()}",
+                )
+            )
+    return SnapshotResult(source, tuple(checks), snapshot, root)
+
+
+def check_snapshot_bytes(source: str, data: bytes) -> SnapshotResult:
+    """Decode a snapshot document (JSON or CBOR) and run every check on it."""
+    try:
+        snapshot = read_snapshot(data)
+    except DecodeError as exc:
+        return failed_input(source, exc)
+    return check_snapshot(source, snapshot)
+
+
+def _link_checks(index: int, prev: Header, cur: Header, prev_root: bytes | None) -> list[Check]:
+    name = f"chain[{index}]"
+    checks = []
+    if prev.version == cur.version:
+        checks.append(_passed(f"{name}.version"))
+    else:
+        checks.append(
+            _failed(
+                f"{name}.version",
+                ReasonCode.CHAIN_VERSION_MISMATCH,
+                f"version {cur.version} follows version {prev.version}",
+            )
+        )
+    if prev.chain_id == cur.chain_id:
+        checks.append(_passed(f"{name}.chain_id"))
+    else:
+        checks.append(
+            _failed(
+                f"{name}.chain_id",
+                ReasonCode.CHAIN_ID_MISMATCH,
+                f"chain id {cur.chain_id!r} follows {prev.chain_id!r}",
+            )
+        )
+    if cur.sequence == prev.sequence + 1:
+        checks.append(_passed(f"{name}.sequence"))
+    else:
+        checks.append(
+            _failed(
+                f"{name}.sequence",
+                ReasonCode.CHAIN_SEQUENCE_GAP,
+                f"sequence {cur.sequence} follows {prev.sequence}",
+            )
+        )
+    if prev_root is not None and cur.prev_state_root == prev_root:
+        checks.append(_passed(f"{name}.prev_state_root"))
+    else:
+        expected = "none (not computable)" if prev_root is None else prev_root.hex()
+        checks.append(
+            _failed(
+                f"{name}.prev_state_root",
+                ReasonCode.CHAIN_PREV_ROOT_MISMATCH,
+                f"prev_state_root {cur.prev_state_root.hex()}, predecessor's root {expected}",
+            )
+        )
+    if cur.timestamp_ms >= prev.timestamp_ms:
+        checks.append(_passed(f"{name}.timestamp"))
+    else:
+        checks.append(
+            _failed(
+                f"{name}.timestamp",
+                ReasonCode.CHAIN_TIMESTAMP_REGRESSION,
+                f"timestamp {cur.timestamp_ms} is before {prev.timestamp_ms}",
+            )
+        )
+    return checks
+
+
+def _anchor_checks(results: Sequence[SnapshotResult]) -> list[Check]:
+    roots = {
+        result.snapshot.state.header.sequence: result.root
+        for result in results
+        if result.snapshot is not None and result.root is not None
+    }
+    checks = []
+    seen: set[tuple[int, bytes]] = set()
+    for result in results:
+        if result.snapshot is None:
+            continue
+        for anchor in result.snapshot.state.anchors:
+            expected = roots.get(anchor.sequence)
+            if expected is None or (anchor.sequence, anchor.state_root) in seen:
+                continue
+            seen.add((anchor.sequence, anchor.state_root))
+            name = f"chain.anchor[{anchor.sequence}]"
+            if anchor.state_root == expected:
+                checks.append(_passed(name))
+            else:
+                checks.append(
+                    _failed(
+                        name,
+                        ReasonCode.CHAIN_ANCHOR_ROOT_MISMATCH,
+                        f"{result.source}: anchor root {anchor.state_root.hex()}, "
+                        f"recomputed root of sequence {anchor.sequence} is {expected.hex()}",
+                    )
+                )
+    return checks
+
+
+@dataclass(frozen=True)
+class Report:
+    """The verdict over one or more snapshot documents given in chain order."""
+
+    snapshots: tuple[SnapshotResult, ...]
+    chain: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True if every snapshot and chain check passed."""
+        return all(result.ok for result in self.snapshots) and all(c.ok for c in self.chain)
+
+    @property
+    def exit_code(self) -> int:
+        """0 verified, 1 a check failed, 3 some input unreadable or malformed."""
+        if any(result.malformed for result in self.snapshots):
+            return EXIT_MALFORMED
+        return EXIT_OK if self.ok else EXIT_FAILED
+
+    @property
+    def failures(self) -> list[Check]:
+        """Every failed check, snapshots first (in order), then the chain's."""
+        failed = [c for result in self.snapshots for c in result.checks if not c.ok]
+        return failed + [c for c in self.chain if not c.ok]
+
+    @property
+    def root(self) -> bytes | None:
+        """The recomputed root of the last snapshot (the chain's tip), if computable."""
+        return self.snapshots[-1].root if self.snapshots else None
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The ``--json`` report (schema in ``docs/spec.md``, "Verification report")."""
+        codes: list[JsonValue] = []
+        codes.extend(sorted({c.code.value for c in self.failures if c.code is not None}))
+        return {
+            "ok": self.ok,
+            "exit_code": self.exit_code,
+            "root": None if self.root is None else self.root.hex(),
+            "codes": codes,
+            "snapshots": [result.to_json() for result in self.snapshots],
+            "chain": [check.to_json() for check in self.chain],
+        }
+
+
+def build_report(results: Sequence[SnapshotResult]) -> Report:
+    """Combine per-snapshot results, in chain order, with the checks between them."""
+    chain: list[Check] = []
+    for i in range(1, len(results)):
+        before, after = results[i - 1], results[i]
+        if before.snapshot is not None and after.snapshot is not None:
+            chain.extend(
+                _link_checks(
+                    i, before.snapshot.state.header, after.snapshot.state.header, before.root
+                )
+            )
+    chain.extend(_anchor_checks(results))
+    return Report(tuple(results), tuple(chain))

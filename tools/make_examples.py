@@ -1,0 +1,101 @@
+"""Write the shipped example snapshots (examples/*.json) deterministically.
+
+Run: python tools/make_examples.py [OUTDIR]   (default: examples/)
+A test regenerates them and requires identical bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+from ailee.snapshot import Snapshot, snapshot_to_json
+from ailee.state import (
+    ZERO_ROOT,
+    Account,
+    Anchor,
+    FederationConfig,
+    Header,
+    L2State,
+    PegIn,
+    PegOut,
+    Task,
+    TelemetryRecord,
+)
+from ailee.stateroot import L2StateRoot
+
+CHAIN_ID = "ailee-signet-demo"
+# x-only public keys of the BIP340 test vectors 0-2: valid curve points.
+SIGNERS = tuple(
+    sorted(
+        bytes.fromhex(key)
+        for key in (
+            "f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9",
+            "dff1d77f2a671c5f36183726db2341be58feae1da2deced843240f7b502ba659",
+            "dd308afec5777e13121fa72b9cc1b7cc0139715309b086c960e18fd969774eb8",
+        )
+    )
+)
+
+
+def _h(label: str) -> bytes:
+    """A fixed 32-byte value for example data (not a real transaction or payload)."""
+    return hashlib.sha256(label.encode()).digest()
+
+
+def genesis() -> L2State:
+    """Sequence 0: the federation and two funded accounts."""
+    return L2State(
+        Header(2, CHAIN_ID, 0, ZERO_ROOT, 1_764_000_000_000),
+        accounts=(Account("alice", 150_000_000, 0), Account("bob", 25_000_000, 0)),
+        pegins=(PegIn(_h("example deposit 1"), 0, 175_000_000, "alice", "minted"),),
+        federation=(FederationConfig(0, 2, SIGNERS),),
+    )
+
+
+def second(prev_root: bytes) -> L2State:
+    """Sequence 1: a transfer, a peg-out, an anchor of sequence 0, a task, telemetry."""
+    return L2State(
+        Header(2, CHAIN_ID, 1, prev_root, 1_764_000_600_000),
+        accounts=(
+            Account("alice", 99_990_000, 2),
+            Account("bob", 45_000_000, 0),
+            Account("carol", 10_000_000, 0),
+        ),
+        pegins=(PegIn(_h("example deposit 1"), 0, 175_000_000, "alice", "minted"),),
+        pegouts=(
+            PegOut(
+                "pegout-0001",
+                "alice",
+                bytes.fromhex("0014") + _h("bob's bitcoin key")[:20],
+                20_000_000,
+                10_000,
+                "requested",
+                None,
+            ),
+        ),
+        anchors=(Anchor(0, prev_root, _h("anchor commitment of sequence 0")),),
+        tasks=(
+            Task("task-0001", "inference", 5, "carol", _h("task payload 1"), "worker-eu-1"),
+        ),
+        telemetry=(
+            TelemetryRecord(
+                "tm-0001", "worker-eu-1", 1_764_000_000_000, 1_764_000_600_000, _h("tm 1")
+            ),
+        ),
+        federation=(FederationConfig(0, 2, SIGNERS),),
+    )
+
+
+def main() -> None:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "examples")
+    out.mkdir(parents=True, exist_ok=True)
+    first = genesis()
+    first_root = L2StateRoot.compute(first).root
+    (out / "genesis.json").write_text(snapshot_to_json(Snapshot(first, first_root)))
+    (out / "snapshot.json").write_text(snapshot_to_json(Snapshot.of(second(first_root))))
+
+
+if __name__ == "__main__":
+    main()
