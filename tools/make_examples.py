@@ -76,9 +76,7 @@ def second(prev_root: bytes) -> L2State:
             ),
         ),
         anchors=(Anchor(0, prev_root, _h("anchor commitment of sequence 0")),),
-        tasks=(
-            Task("task-0001", "inference", 5, "carol", _h("task payload 1"), "worker-eu-1"),
-        ),
+        tasks=(Task("task-0001", "inference", 5, "carol", _h("task payload 1"), "worker-eu-1"),),
         telemetry=(
             TelemetryRecord(
                 "tm-0001", "worker-eu-1", 1_764_000_000_000, 1_764_000_600_000, _h("tm 1")

@@ -27,6 +27,7 @@ __all__ = [
     "SortedListField",
     "UIntField",
     "check_id",
+    "check_version",
     "expect_object",
     "hex_to_bytes",
     "wrong_type",
@@ -88,6 +89,22 @@ def expect_object(value: object, path: str, fields: tuple[str, ...]) -> dict[str
         unknown = sorted(name for name in value if name not in fields)[0]
         raise DecodeError(ReasonCode.SCHEMA_UNKNOWN_FIELD, f"{path}: unknown field {unknown!r}")
     return value
+
+
+def check_version(value: object, path: str, supported: int) -> None:
+    """Refuse a document of another format version before reading its other fields.
+
+    A later version may add or change fields; reporting ``SCHEMA_UNSUPPORTED_VERSION``
+    first tells the reader what is actually wrong. Only an integer ``version`` other
+    than ``supported`` is refused here; anything else is left to the full reading.
+    """
+    if not isinstance(value, dict):
+        return
+    version = value.get("version")
+    if isinstance(version, int) and not isinstance(version, bool) and version != supported:
+        raise DecodeError(
+            ReasonCode.SCHEMA_UNSUPPORTED_VERSION, f"{path}.version: {version} is not {supported}"
+        )
 
 
 def check_id(text: str, path: str) -> str:

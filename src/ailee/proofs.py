@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Final, TypeAlias
 
 from ailee.errors import DecodeError, ProofError, ReasonCode
-from ailee.fields import Form, expect_object, hex_to_bytes, wrong_type
+from ailee.fields import Form, check_version, expect_object, hex_to_bytes, wrong_type
 from ailee.jsoncodec import JsonValue
 from ailee.limits import MAX_AMOUNT, MAX_PROOF_PATH, MAX_RECORDS_PER_SECTION
 from ailee.merkle import (
@@ -313,6 +313,7 @@ def proof_from_json(doc: JsonValue) -> StateProof:
     """Read a proof document (already parsed by :func:`ailee.jsoncodec.loads`). Strict."""
     if not isinstance(doc, dict):
         raise wrong_type("proof", "object", doc)
+    check_version(doc, "proof", FORMAT_VERSION)
     kind = doc.get("kind")
     if kind not in _KINDS:
         if "kind" not in doc:

@@ -18,8 +18,16 @@ from typing import Any, Final
 
 from ailee import encoding, jsoncodec
 from ailee.errors import DecodeError, ReasonCode
-from ailee.fields import BytesField, Form, expect_object, wrong_type
-from ailee.state import SECTION_NAMES, Header, L2State, read_fields, record_type, write_fields
+from ailee.fields import BytesField, Form, check_version, expect_object, wrong_type
+from ailee.state import (
+    FORMAT_VERSION,
+    SECTION_NAMES,
+    Header,
+    L2State,
+    read_fields,
+    record_type,
+    write_fields,
+)
 from ailee.stateroot import L2StateRoot
 
 __all__ = [
@@ -53,6 +61,8 @@ class Snapshot:
 
 
 def _from_object(doc: object, form: Form) -> Snapshot:
+    if isinstance(doc, dict):
+        check_version(doc.get("header"), "snapshot.header", FORMAT_VERSION)
     obj = expect_object(doc, "snapshot", _TOP_FIELDS)
     if obj["format"] != SNAPSHOT_FORMAT:
         if not isinstance(obj["format"], str):
