@@ -78,8 +78,9 @@ def render() -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/reason-codes.md")
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0] if args else "docs/reason-codes.md")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render())
 

@@ -86,8 +86,9 @@ def second(prev_root: bytes) -> L2State:
     )
 
 
-def main() -> None:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "examples")
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0] if args else "examples")
     out.mkdir(parents=True, exist_ok=True)
     first = genesis()
     first_root = L2StateRoot.compute(first).root
