@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _load_tool(name: str):  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -24,7 +25,8 @@ def test_every_reason_code_has_a_description() -> None:
     for code, text in REASON_CODES.items():
         assert code.value == code.name
         assert re.fullmatch(r"[A-Z][A-Z0-9_]+", code.value)
-        assert text.endswith(".") and len(text) > 10
+        assert text.endswith(".")
+        assert len(text) > 10
 
 
 def test_reason_codes_doc_is_generated_from_the_code(tmp_path: Path) -> None:
