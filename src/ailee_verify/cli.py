@@ -8,6 +8,7 @@ last line written to stderr is ``ailee-l2-verify: <REASON_CODE>: <message>``.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -202,8 +203,9 @@ def prove_command(snapshot: str, section: str, key: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def check_proof_command(proof: str, root_hex: str, as_json: bool) -> None:
     """Verify the proof in file PROOF against the state root --root."""
-    from ailee.fields import hex_to_bytes
+    from ailee.fields import Form, hex_to_bytes
     from ailee.proofs import proof_from_json, verify_proof
+    from ailee.state import write_fields
     from ailee.stateroot import leaf_bytes
 
     try:
@@ -241,7 +243,8 @@ def check_proof_command(proof: str, root_hex: str, as_json: bool) -> None:
         f"of sequence {outcome.header.sequence} under root {root.hex()}"
     )
     if outcome.record is not None:
-        click.echo(f"  record: {outcome.record}")
+        record_json = json.dumps(write_fields(outcome.record, Form.JSON), ensure_ascii=False)
+        click.echo(f"  record: {record_json}")
     if outcome.section == "accounts":
         click.echo(f"  proven total of all balances: {outcome.section_total} satoshis")
 
