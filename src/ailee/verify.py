@@ -80,6 +80,11 @@ def _failed(name: str, code: ReasonCode, detail: str) -> Check:
     return Check(name, False, code, detail)
 
 
+def _verdict(name: str, ok: bool, code: ReasonCode, detail: str) -> Check:
+    """Passed, or failed with ``code`` and ``detail`` (the detail is kept only on failure)."""
+    return _passed(name) if ok else _failed(name, code, detail)
+
+
 @dataclass(frozen=True)
 class SnapshotResult:
     """The checks of one snapshot document, and what was recomputed from it."""
@@ -118,16 +123,14 @@ def check_snapshot(source: str, snapshot: Snapshot) -> SnapshotResult:
     state = snapshot.state
     header = state.header
     checks = [_passed("decode")]
-    if (header.sequence == 0) == (header.prev_state_root == ZERO_ROOT):
-        checks.append(_passed("header.genesis"))
-    else:
-        checks.append(
-            _failed(
-                "header.genesis",
-                ReasonCode.HEADER_GENESIS_INCONSISTENT,
-                f"sequence {header.sequence} with prev_state_root {header.prev_state_root.hex()}",
-            )
+    checks.append(
+        _verdict(
+            "header.genesis",
+            (header.sequence == 0) == (header.prev_state_root == ZERO_ROOT),
+            ReasonCode.HEADER_GENESIS_INCONSISTENT,
+            f"sequence {header.sequence} with prev_state_root {header.prev_state_root.hex()}",
         )
+    )
     total = sum(account.balance for account in state.accounts)
     if total <= MAX_AMOUNT:
         checks.append(_passed("accounts.total", f"{total} satoshis"))
@@ -140,16 +143,15 @@ def check_snapshot(source: str, snapshot: Snapshot) -> SnapshotResult:
             )
         )
     late = [anchor.sequence for anchor in state.anchors if anchor.sequence >= header.sequence]
-    if late:
-        checks.append(
-            _failed(
-                "anchors.sequence",
-                ReasonCode.ANCHOR_SEQUENCE_NOT_PAST,
-                f"anchor of sequence {late[0]} in snapshot of sequence {header.sequence}",
-            )
+    checks.append(
+        _verdict(
+            "anchors.sequence",
+            not late,
+            ReasonCode.ANCHOR_SEQUENCE_NOT_PAST,
+            f"anchor of sequence {late[0] if late else 0} in snapshot of sequence "
+            f"{header.sequence}",
         )
-    else:
-        checks.append(_passed("anchors.sequence"))
+    )
     root: bytes | None = None
     try:
         root = L2StateRoot.compute(state).root
@@ -180,59 +182,39 @@ def check_snapshot_bytes(source: str, data: bytes) -> SnapshotResult:
 
 def _link_checks(index: int, prev: Header, cur: Header, prev_root: bytes | None) -> list[Check]:
     name = f"chain[{index}]"
-    checks = []
-    if prev.version == cur.version:
-        checks.append(_passed(f"{name}.version"))
-    else:
-        checks.append(
-            _failed(
-                f"{name}.version",
-                ReasonCode.CHAIN_VERSION_MISMATCH,
-                f"version {cur.version} follows version {prev.version}",
-            )
-        )
-    if prev.chain_id == cur.chain_id:
-        checks.append(_passed(f"{name}.chain_id"))
-    else:
-        checks.append(
-            _failed(
-                f"{name}.chain_id",
-                ReasonCode.CHAIN_ID_MISMATCH,
-                f"chain id {cur.chain_id!r} follows {prev.chain_id!r}",
-            )
-        )
-    if cur.sequence == prev.sequence + 1:
-        checks.append(_passed(f"{name}.sequence"))
-    else:
-        checks.append(
-            _failed(
-                f"{name}.sequence",
-                ReasonCode.CHAIN_SEQUENCE_GAP,
-                f"sequence {cur.sequence} follows {prev.sequence}",
-            )
-        )
-    if prev_root is not None and cur.prev_state_root == prev_root:
-        checks.append(_passed(f"{name}.prev_state_root"))
-    else:
-        expected = "none (not computable)" if prev_root is None else prev_root.hex()
-        checks.append(
-            _failed(
-                f"{name}.prev_state_root",
-                ReasonCode.CHAIN_PREV_ROOT_MISMATCH,
-                f"prev_state_root {cur.prev_state_root.hex()}, predecessor's root {expected}",
-            )
-        )
-    if cur.timestamp_ms >= prev.timestamp_ms:
-        checks.append(_passed(f"{name}.timestamp"))
-    else:
-        checks.append(
-            _failed(
-                f"{name}.timestamp",
-                ReasonCode.CHAIN_TIMESTAMP_REGRESSION,
-                f"timestamp {cur.timestamp_ms} is before {prev.timestamp_ms}",
-            )
-        )
-    return checks
+    expected_root = "none (not computable)" if prev_root is None else prev_root.hex()
+    return [
+        _verdict(
+            f"{name}.version",
+            prev.version == cur.version,
+            ReasonCode.CHAIN_VERSION_MISMATCH,
+            f"version {cur.version} follows version {prev.version}",
+        ),
+        _verdict(
+            f"{name}.chain_id",
+            prev.chain_id == cur.chain_id,
+            ReasonCode.CHAIN_ID_MISMATCH,
+            f"chain id {cur.chain_id!r} follows {prev.chain_id!r}",
+        ),
+        _verdict(
+            f"{name}.sequence",
+            cur.sequence == prev.sequence + 1,
+            ReasonCode.CHAIN_SEQUENCE_GAP,
+            f"sequence {cur.sequence} follows {prev.sequence}",
+        ),
+        _verdict(
+            f"{name}.prev_state_root",
+            prev_root is not None and cur.prev_state_root == prev_root,
+            ReasonCode.CHAIN_PREV_ROOT_MISMATCH,
+            f"prev_state_root {cur.prev_state_root.hex()}, predecessor's root {expected_root}",
+        ),
+        _verdict(
+            f"{name}.timestamp",
+            cur.timestamp_ms >= prev.timestamp_ms,
+            ReasonCode.CHAIN_TIMESTAMP_REGRESSION,
+            f"timestamp {cur.timestamp_ms} is before {prev.timestamp_ms}",
+        ),
+    ]
 
 
 def _anchor_checks(results: Sequence[SnapshotResult]) -> list[Check]:
@@ -251,18 +233,15 @@ def _anchor_checks(results: Sequence[SnapshotResult]) -> list[Check]:
             if expected is None or (anchor.sequence, anchor.state_root) in seen:
                 continue
             seen.add((anchor.sequence, anchor.state_root))
-            name = f"chain.anchor[{anchor.sequence}]"
-            if anchor.state_root == expected:
-                checks.append(_passed(name))
-            else:
-                checks.append(
-                    _failed(
-                        name,
-                        ReasonCode.CHAIN_ANCHOR_ROOT_MISMATCH,
-                        f"{result.source}: anchor root {anchor.state_root.hex()}, "
-                        f"recomputed root of sequence {anchor.sequence} is {expected.hex()}",
-                    )
+            checks.append(
+                _verdict(
+                    f"chain.anchor[{anchor.sequence}]",
+                    anchor.state_root == expected,
+                    ReasonCode.CHAIN_ANCHOR_ROOT_MISMATCH,
+                    f"{result.source}: anchor root {anchor.state_root.hex()}, "
+                    f"recomputed root of sequence {anchor.sequence} is {expected.hex()}",
                 )
+            )
     return checks
 
 
