@@ -116,10 +116,15 @@ def snapshot_from_cbor(data: bytes) -> Snapshot:
 
 
 def read_snapshot(data: bytes) -> Snapshot:
-    """Read a snapshot in either form: JSON if its first non-blank byte is ``{``, else CBOR."""
-    if data.lstrip(b" \t\r\n")[:1] == b"{":
-        return snapshot_from_json(data)
-    return snapshot_from_cbor(data)
+    """Read a snapshot in either form.
+
+    CBOR if the first byte is a CBOR map head (0xa0 to 0xbf), JSON otherwise. No UTF-8
+    text can start with those bytes (they are continuation bytes), so the rule never
+    mistakes one form for the other.
+    """
+    if data[:1] and 0xA0 <= data[0] <= 0xBF:
+        return snapshot_from_cbor(data)
+    return snapshot_from_json(data)
 
 
 def snapshot_to_json(snapshot: Snapshot) -> str:

@@ -1,0 +1,108 @@
+"""Golden vectors: checked in, regenerated identically, and all passing."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ailee.errors import ReasonCode
+from ailee.vectors import run_vector_document, run_vector_file
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS = ROOT / "vectors"
+FILES = sorted(path.name for path in VECTORS.glob("*.json"))
+
+# Codes no vector file can carry, and why.
+NOT_IN_VECTORS = {
+    ReasonCode.INPUT_TOO_LARGE: "needs a 256 MiB input; tested in test_limits",
+    ReasonCode.SECTION_TOO_MANY_RECORDS: "needs 2^24 + 1 records; tested with a lowered limit",
+    ReasonCode.CBOR_UNSUPPORTED_VALUE: "raised by the encoder on Python values, not by decoding",
+    ReasonCode.KEY_INVALID: "raised when parsing a key typed on the command line",
+    ReasonCode.CHAIN_VERSION_MISMATCH: "only version 2 exists, and other versions fail decoding",
+    ReasonCode.USAGE: "command line only",
+    ReasonCode.FILE_UNREADABLE: "command line only",
+    ReasonCode.VECTOR_CASE_FAILED: "reported by the vector runner itself",
+    ReasonCode.INTERNAL_ERROR: "a bug, never expected",
+}
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location("gen", ROOT / "tools" / "generate_vectors.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_vector_files_exist() -> None:
+    assert FILES == [
+        "cbor_decode.json",
+        "chains.json",
+        "proofs.json",
+        "section_roots.json",
+        "snapshots.json",
+        "state_roots.json",
+    ]
+
+
+def test_regenerated_vectors_are_identical(tmp_path: Path) -> None:
+    _generator().main([str(tmp_path)])
+    for name in FILES:
+        assert (tmp_path / name).read_bytes() == (VECTORS / name).read_bytes(), (
+            f"vectors/{name} is stale: run python tools/generate_vectors.py"
+        )
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_case_passes(name: str) -> None:
+    result = run_vector_file((VECTORS / name).read_bytes())
+    assert result.failures == []
+    assert result.passed > 0
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_vector_file_layout(name: str) -> None:
+    doc = json.loads((VECTORS / name).read_text())
+    assert set(doc) == {
+        "algorithm", "schema", "generatorVersion", "numberOfTests", "header", "notes", "testGroups",
+    }  # fmt: skip
+    ids = [case["tcId"] for group in doc["testGroups"] for case in group["tests"]]
+    assert ids == list(range(1, len(ids) + 1))
+    assert doc["numberOfTests"] == len(ids)
+    for group in doc["testGroups"]:
+        for case in group["tests"]:
+            assert case["result"] in ("valid", "invalid")
+            assert ("code" in case) == (case["result"] == "invalid")
+            assert set(case["flags"]) <= set(doc["notes"])
+            if "code" in case:
+                assert case["code"] in ReasonCode.__members__
+
+
+def test_every_reason_code_is_covered_by_a_vector() -> None:
+    seen: set[str] = set()
+    for name in FILES:
+        doc = json.loads((VECTORS / name).read_text())
+        seen |= {c["code"] for g in doc["testGroups"] for c in g["tests"] if "code" in c}
+    missing = {code for code in ReasonCode if code.value not in seen} - set(NOT_IN_VECTORS)
+    assert not missing, sorted(missing)
+    assert not {code.value for code in NOT_IN_VECTORS} & seen
+
+
+def test_a_wrong_expectation_is_caught() -> None:
+    doc = json.loads((VECTORS / "cbor_decode.json").read_text())
+    case = doc["testGroups"][0]["tests"][0]
+    case["result"], case["code"] = "invalid", "CBOR_TAG"
+    result = run_vector_document(doc)
+    assert result.failed == 1
+    assert "tcId 1" in result.failures[0]
+
+
+def test_a_wrong_count_is_caught() -> None:
+    doc = json.loads((VECTORS / "chains.json").read_text())
+    doc["numberOfTests"] += 1
+    assert run_vector_document(doc).failed == 1
