@@ -1,0 +1,51 @@
+"""Builders shared by the verifier and CLI tests."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from ailee.snapshot import Snapshot, snapshot_to_json
+from ailee.state import Header, L2State
+from ailee.stateroot import L2StateRoot
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def make_examples_module() -> Any:
+    """tools/make_examples.py, imported from the repository."""
+    spec = importlib.util.spec_from_file_location(
+        "make_examples", ROOT / "tools" / "make_examples.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def chain_states() -> list[L2State]:
+    """Three linked states: the two examples and a third that anchors the second."""
+    examples = make_examples_module()
+    first = examples.genesis()
+    second = examples.second(L2StateRoot.compute(first).root)
+    second_root = L2StateRoot.compute(second).root
+    third = dataclasses.replace(
+        second,
+        header=Header(2, examples.CHAIN_ID, 2, second_root, second.header.timestamp_ms + 1),
+    )
+    return [first, second, third]
+
+
+def with_header(state: L2State, **changes: Any) -> L2State:
+    """The state with some header fields changed."""
+    return dataclasses.replace(state, header=dataclasses.replace(state.header, **changes))
+
+
+def document(state: L2State, claimed_root: bytes | None = None) -> bytes:
+    """The JSON document of a state, claiming its true root unless told otherwise."""
+    root = L2StateRoot.compute(state).root if claimed_root is None else claimed_root
+    return snapshot_to_json(Snapshot(state, root)).encode()

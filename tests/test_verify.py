@@ -1,0 +1,151 @@
+"""Verification checks and chain checks, each failing with its own code."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from ailee.errors import ReasonCode
+from ailee.state import Anchor, L2State
+from ailee.verify import (
+    EXIT_FAILED,
+    EXIT_MALFORMED,
+    EXIT_OK,
+    SnapshotResult,
+    build_report,
+    check_snapshot_bytes,
+)
+from tests.helpers import EXAMPLES, chain_states, document, with_header
+
+SNAPSHOT_CHECKS = ["decode", "header.genesis", "accounts.total", "anchors.sequence", "state_root"]
+
+
+def _failed(result: SnapshotResult) -> list[tuple[str, ReasonCode | None]]:
+    return [(check.name, check.code) for check in result.checks if not check.ok]
+
+
+def test_example_passes_every_check() -> None:
+    result = check_snapshot_bytes("s", (EXAMPLES / "snapshot.json").read_bytes())
+    assert [check.name for check in result.checks] == SNAPSHOT_CHECKS
+    assert result.ok
+    assert result.root is not None
+    assert result.snapshot is not None
+    assert result.root == result.snapshot.state_root
+
+
+def test_each_snapshot_check_fails_with_its_code() -> None:
+    first, second, _ = chain_states()
+    cases = [
+        (with_header(second, prev_state_root=bytes(32)), "header.genesis",
+         ReasonCode.HEADER_GENESIS_INCONSISTENT),
+        (with_header(first, prev_state_root=b"\x01" * 32), "header.genesis",
+         ReasonCode.HEADER_GENESIS_INCONSISTENT),
+        (dataclasses.replace(second, anchors=(Anchor(1, bytes(32), bytes(32)),)),
+         "anchors.sequence", ReasonCode.ANCHOR_SEQUENCE_NOT_PAST),
+    ]  # fmt: skip
+    for state, name, code in cases:
+        result = check_snapshot_bytes("s", document(state))
+        assert _failed(result) == [(name, code)]
+    wrong_root = check_snapshot_bytes("s", document(second, claimed_root=b"\x02" * 32))
+    assert _failed(wrong_root) == [("state_root", ReasonCode.STATE_ROOT_MISMATCH)]
+
+
+def test_total_overflow_is_a_failed_check_not_a_crash() -> None:
+    # Each balance is in range; only their sum is not, so the document reads fine.
+    doc = json.loads(document(L2State(chain_states()[0].header)))
+    doc["sections"]["accounts"] = [
+        {"id": "a", "balance": 2_000_000_000_000_000, "nonce": 0},
+        {"id": "b", "balance": 200_000_000_000_000, "nonce": 0},
+    ]
+    result = check_snapshot_bytes("s", json.dumps(doc).encode())
+    assert _failed(result) == [
+        ("accounts.total", ReasonCode.ACCOUNTS_TOTAL_OVERFLOW),
+        ("state_root", ReasonCode.ACCOUNTS_TOTAL_OVERFLOW),
+    ]
+    assert result.root is None
+    assert build_report([result]).exit_code == EXIT_FAILED
+
+
+def test_malformed_document() -> None:
+    result = check_snapshot_bytes("s", b'{"format": 1.5}')
+    assert _failed(result) == [("decode", ReasonCode.JSON_FLOAT)]
+    assert result.malformed
+    assert build_report([result]).exit_code == EXIT_MALFORMED
+
+
+def _chain(*states: L2State) -> list[tuple[str, ReasonCode | None]]:
+    results = [check_snapshot_bytes(f"f{i}", document(s)) for i, s in enumerate(states)]
+    report = build_report(results)
+    return [(check.name, check.code) for check in report.failures]
+
+
+def test_valid_chain() -> None:
+    first, second, third = chain_states()
+    results = [check_snapshot_bytes(f"f{i}", document(s)) for i, s in enumerate(chain_states())]
+    report = build_report(results)
+    assert report.ok
+    assert report.exit_code == EXIT_OK
+    names = [check.name for check in report.chain]
+    assert "chain[2].prev_state_root" in names
+    assert "chain.anchor[0]" in names
+    assert report.root == results[-1].root
+    assert _chain(first, second, third) == []
+
+
+def test_each_chain_check_fails_with_its_code() -> None:
+    first, second, _ = chain_states()
+    assert _chain(first, with_header(second, chain_id="other")) == [
+        ("chain[1].chain_id", ReasonCode.CHAIN_ID_MISMATCH)
+    ]
+    assert ("chain[1].sequence", ReasonCode.CHAIN_SEQUENCE_GAP) in _chain(
+        first, with_header(second, sequence=2)
+    )
+    assert _chain(first, with_header(second, prev_state_root=b"\x07" * 32)) == [
+        ("chain[1].prev_state_root", ReasonCode.CHAIN_PREV_ROOT_MISMATCH)
+    ]
+    assert _chain(first, with_header(second, timestamp_ms=first.header.timestamp_ms - 1)) == [
+        ("chain[1].timestamp", ReasonCode.CHAIN_TIMESTAMP_REGRESSION)
+    ]
+    bad_anchor = dataclasses.replace(second, anchors=(Anchor(0, b"\x09" * 32, bytes(32)),))
+    assert _chain(first, bad_anchor) == [("chain.anchor[0]", ReasonCode.CHAIN_ANCHOR_ROOT_MISMATCH)]
+    reversed_order = {code for _, code in _chain(second, first)}
+    assert ReasonCode.CHAIN_SEQUENCE_GAP in reversed_order
+    assert ReasonCode.CHAIN_PREV_ROOT_MISMATCH in reversed_order
+
+
+def test_malformed_beats_failed_and_skips_links() -> None:
+    first, second, _ = chain_states()
+    results = [
+        check_snapshot_bytes("a", document(first, claimed_root=bytes(32))),
+        check_snapshot_bytes("b", b"not json"),
+        check_snapshot_bytes("c", document(second)),
+    ]
+    report = build_report(results)
+    assert report.exit_code == EXIT_MALFORMED
+    assert not any(check.name.startswith("chain[") for check in report.chain)
+
+
+def test_report_json_schema() -> None:
+    first = chain_states()[0]
+    results = [check_snapshot_bytes("a", document(first)), check_snapshot_bytes("b", b"[")]
+    doc = build_report(results).to_json()
+    assert set(doc) == {"ok", "exit_code", "root", "codes", "snapshots", "chain"}
+    assert doc["ok"] is False
+    assert doc["exit_code"] == EXIT_MALFORMED
+    assert doc["root"] is None
+    assert doc["codes"] == ["JSON_SYNTAX"]
+    snapshots = doc["snapshots"]
+    assert isinstance(snapshots, list)
+    first_entry = snapshots[0]
+    assert isinstance(first_entry, dict)
+    assert set(first_entry) == {"source", "ok", "sequence", "root", "claimed_root", "checks"}
+    for check in first_entry["checks"]:  # type: ignore[union-attr]
+        assert set(check) == {"name", "ok", "code", "detail"}  # type: ignore[arg-type]
+    json.dumps(doc)
+
+
+@pytest.mark.parametrize("name", ["genesis.json", "snapshot.json"])
+def test_examples_verify(name: str) -> None:
+    assert check_snapshot_bytes(name, (EXAMPLES / name).read_bytes()).ok
