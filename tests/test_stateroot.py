@@ -14,6 +14,7 @@ from ailee.limits import MAX_AMOUNT
 from ailee.merkle import EMPTY_ROOT
 from ailee.state import SECTION_NAMES, ZERO_ROOT, Account, Header, L2State
 from ailee.stateroot import L2StateRoot, header_bytes, section_root, state_root_from_parts
+from tests.strategies import accounts as accounts_strategy
 from tests.strategies import records, states
 
 
@@ -129,3 +130,35 @@ def test_moving_value_between_accounts_changes_the_root_but_not_the_total() -> N
     first, second = L2StateRoot.compute(before), L2StateRoot.compute(after)
     assert first.accounts_total == second.accounts_total
     assert first.root != second.root
+
+
+def _generic_account_leaf(account: Account) -> bytes:
+    from ailee.encoding import encode
+    from ailee.fields import Form
+    from ailee.state import write_fields
+
+    return tagged_hash(Tag.LEAF_ACCOUNTS, encode(write_fields(account, Form.CBOR)))
+
+
+@given(st.lists(accounts_strategy(), max_size=8))
+def test_inlined_account_loop_matches_generic_leaves(items: list[Account]) -> None:
+    state = L2State(
+        Header(2, "c", 0, ZERO_ROOT, 0), accounts=tuple({a.key(): a for a in items}.values())
+    )
+    commitment = L2StateRoot.compute(state)
+    assert commitment.leaf_hashes("accounts") == [
+        _generic_account_leaf(account) for account in state.accounts
+    ]
+
+
+def test_inlined_account_loop_at_head_boundaries() -> None:
+    values = [0, 23, 24, 255, 256, 65535, 65536, 2**32 - 1, 2**32, MAX_AMOUNT // 8]
+    accounts = [
+        Account("k" * length + str(i), value, value)
+        for i, value in enumerate(values)
+        for length in (1, 22, 23, 60)
+    ]
+    state = L2State(Header(2, "c", 0, ZERO_ROOT, 0), accounts=tuple(accounts))
+    assert L2StateRoot.compute(state).leaf_hashes("accounts") == [
+        _generic_account_leaf(account) for account in state.accounts
+    ]

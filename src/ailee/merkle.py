@@ -23,6 +23,8 @@ node is carried up without a sibling; their count is fixed by (index, size).
 
 from __future__ import annotations
 
+import hashlib
+import operator
 import struct
 from collections.abc import Sequence
 from typing import Final
@@ -52,6 +54,7 @@ SumNode = tuple[bytes, int]
 _node_hash: Final = tagged_hasher(Tag.NODE)
 # left hash || u64be(left sum) || right hash || u64be(right sum)
 _SUM_NODE_MESSAGE: Final = struct.Struct(">32sQ32sQ")
+_SUM_NODE_PREFIX: Final = hashlib.sha256(hashlib.sha256(Tag.SUM_NODE.encode()).digest() * 2)
 _sum_node_hash: Final = tagged_hasher(Tag.SUM_NODE)
 
 
@@ -93,18 +96,20 @@ def sum_merkle_root(hashes: Sequence[bytes], sums: Sequence[int]) -> SumNode:
     if min(sums) < 0:
         raise VerificationError(ReasonCode.PROOF_SUM_NEGATIVE, "negative balance")
     _check_sum(sum(sums))
-    level_hashes, level_sums = list(hashes), list(sums)
-    node, pack = _sum_node_hash, _SUM_NODE_MESSAGE.pack
+    level_hashes, level_sums = hashes, sums
+    copy, pack = _SUM_NODE_PREFIX.copy, _SUM_NODE_MESSAGE.pack
     while len(level_hashes) > 1:
         odd = len(level_hashes) % 2
         left_sums, right_sums = level_sums[0::2], level_sums[1::2]
-        next_hashes = [
-            node(pack(lh, ls, rh, rs))
-            for lh, ls, rh, rs in zip(
-                level_hashes[0::2], left_sums, level_hashes[1::2], right_sums, strict=False
-            )
-        ]
-        next_sums = [ls + rs for ls, rs in zip(left_sums, right_sums, strict=False)]
+        next_hashes: list[bytes] = []
+        add = next_hashes.append
+        for lh, ls, rh, rs in zip(
+            level_hashes[0::2], left_sums, level_hashes[1::2], right_sums, strict=False
+        ):
+            ctx = copy()  # the tag's midstate, inlined: this loop runs once per node
+            ctx.update(pack(lh, ls, rh, rs))
+            add(ctx.digest())
+        next_sums = list(map(operator.add, left_sums, right_sums))
         if odd:
             next_hashes.append(level_hashes[-1])
             next_sums.append(level_sums[-1])

@@ -1,0 +1,32 @@
+"""Run every benchmark and print ratios against baselines measured in the same run.
+
+    python benchmarks/run.py                       # full size (about a minute)
+    python benchmarks/run.py --accounts 100000 --cli-accounts 10000   # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_cli
+import bench_state_root
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--cli-accounts", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(f"python {platform.python_version()} on {platform.machine()}, best of {args.repeats}")
+    print(bench_state_root.report(bench_state_root.run(args.accounts, args.repeats)))
+    print(bench_cli.report(bench_cli.run(args.cli_accounts, args.repeats)))
+
+
+if __name__ == "__main__":
+    main()
