@@ -1,7 +1,7 @@
 """Run every benchmark and print ratios against baselines measured in the same run.
 
-    python benchmarks/run.py                       # full size (about a minute)
-    python benchmarks/run.py --accounts 100000 --cli-accounts 10000   # quick
+python benchmarks/run.py                       # full size (about a minute)
+python benchmarks/run.py --accounts 100000 --cli-accounts 10000   # quick
 """
 
 from __future__ import annotations
