@@ -1,0 +1,651 @@
+"""A second, compact implementation of docs/spec.md, from the text alone.
+
+It uses only the standard library (no cbor2, nothing from ``ailee``) and follows the
+spec's wording and section numbers rather than the shape of ``src/ailee``: recursive
+trees as in RFC 6962, a CBOR reader written as the spec's numbered steps. The tests run
+every golden vector through it, so the spec, the vectors and ``ailee`` must agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import unicodedata
+from typing import Any
+
+MAX_AMOUNT = 2_100_000_000_000_000
+MAX_UINT = 2**53 - 1
+SECTIONS = ["accounts", "pegins", "pegouts", "anchors", "tasks", "telemetry", "recovery",
+            "federation"]  # fmt: skip
+
+
+class Rejected(Exception):
+    """Input rejected with a spec reason code."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# --- 3. tagged hashes ---------------------------------------------------------------
+
+
+def th(tag: str, msg: bytes) -> bytes:
+    t = hashlib.sha256(tag.encode()).digest()
+    return hashlib.sha256(t + t + msg).digest()
+
+
+# --- 4. deterministic CBOR ----------------------------------------------------------
+
+
+def cbor_encode(v: Any) -> bytes:
+    def head(major: int, n: int) -> bytes:
+        if n < 24:
+            return bytes([major << 5 | n])
+        for info, width in ((24, 1), (25, 2), (26, 4), (27, 8)):
+            if n < 1 << (8 * width):
+                return bytes([major << 5 | info]) + n.to_bytes(width, "big")
+        raise ValueError(n)
+
+    if v is None:
+        return b"\xf6"
+    if v is True:
+        return b"\xf5"
+    if v is False:
+        return b"\xf4"
+    if isinstance(v, int):
+        return head(0, v) if v >= 0 else head(1, -1 - v)
+    if isinstance(v, bytes):
+        return head(2, len(v)) + v
+    if isinstance(v, str):
+        raw = v.encode()
+        return head(3, len(raw)) + raw
+    if isinstance(v, list):
+        return head(4, len(v)) + b"".join(cbor_encode(x) for x in v)
+    items = sorted((cbor_encode(k), cbor_encode(x)) for k, x in v.items())
+    return head(5, len(items)) + b"".join(k + x for k, x in items)
+
+
+def cbor_decode(data: bytes, limit: int = 268_435_456) -> Any:
+    if len(data) > limit:
+        raise Rejected("INPUT_TOO_LARGE")
+    pos = 0
+
+    def need(n: int) -> bytes:
+        nonlocal pos
+        if pos + n > len(data):
+            raise Rejected("CBOR_TRUNCATED")
+        chunk = data[pos : pos + n]
+        pos += n
+        return chunk
+
+    def item(depth: int) -> Any:
+        first = need(1)[0]
+        major, info = first >> 5, first & 31
+        if major == 6:
+            raise Rejected("CBOR_TAG")
+        if major == 7:
+            simple = {20: False, 21: True, 22: None}
+            if info in simple:
+                return simple[info]
+            if info in (25, 26, 27):
+                raise Rejected("CBOR_FLOAT")
+            if 28 <= info <= 30:
+                raise Rejected("CBOR_RESERVED_INFO")
+            if info == 31:
+                raise Rejected("CBOR_INDEFINITE_LENGTH")
+            raise Rejected("CBOR_SIMPLE_VALUE")
+        if 28 <= info <= 30 or (info == 31 and major <= 1):
+            raise Rejected("CBOR_RESERVED_INFO")
+        if info == 31:
+            raise Rejected("CBOR_INDEFINITE_LENGTH")
+        if info < 24:
+            arg = info
+        else:
+            width = {24: 1, 25: 2, 26: 4, 27: 8}[info]
+            arg = int.from_bytes(need(width), "big")
+            if arg < (24 if width == 1 else 1 << (8 * width // 2)):
+                raise Rejected(
+                    "CBOR_NON_SHORTEST_INT" if major <= 1 else "CBOR_NON_SHORTEST_LENGTH"
+                )
+        if major == 0:
+            return arg
+        if major == 1:
+            return -1 - arg
+        if major == 2:
+            return need(arg)
+        if major == 3:
+            try:
+                return need(arg).decode("utf-8")
+            except UnicodeDecodeError:
+                raise Rejected("CBOR_INVALID_UTF8") from None
+        if depth + 1 > 32:
+            raise Rejected("CBOR_TOO_DEEP")
+        left = len(data) - pos
+        if major == 4:
+            if arg > left:
+                raise Rejected("CBOR_TRUNCATED")
+            return [item(depth + 1) for _ in range(arg)]
+        if 2 * arg > left:
+            raise Rejected("CBOR_TRUNCATED")
+        out: dict[str, Any] = {}
+        previous = None
+        for _ in range(arg):
+            start = pos
+            if pos < len(data) and data[pos] >> 5 != 3:
+                raise Rejected("CBOR_MAP_KEY_NOT_TEXT")
+            key = item(depth + 1)
+            encoded = data[start:pos]
+            if previous is not None and encoded == previous:
+                raise Rejected("CBOR_MAP_KEY_DUPLICATE")
+            if previous is not None and encoded < previous:
+                raise Rejected("CBOR_MAP_KEYS_UNSORTED")
+            previous = encoded
+            out[key] = item(depth + 1)
+        return out
+
+    value = item(0)
+    if pos != len(data):
+        raise Rejected("CBOR_TRAILING_BYTES")
+    return value
+
+
+# --- 10.3 strict JSON ---------------------------------------------------------------
+
+
+def json_read(data: bytes) -> Any:
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise Rejected("JSON_INVALID_UTF8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected("JSON_INVALID_UTF8") from None
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({k for k, _ in items}) != len(items):
+            raise Rejected("JSON_DUPLICATE_KEY")
+        return dict(items)
+
+    def no_float(_: str) -> Any:
+        raise Rejected("JSON_FLOAT")
+
+    def no_constant(_: str) -> Any:
+        raise Rejected("JSON_NON_FINITE")
+
+    def integer(s: str) -> int:
+        if len(s.lstrip("-")) > 40:
+            raise Rejected("INT_OUT_OF_RANGE")
+        return int(s)
+
+    try:
+        value = json.loads(
+            text, object_pairs_hook=pairs, parse_float=no_float,
+            parse_constant=no_constant, parse_int=integer,
+        )  # fmt: skip
+    except json.JSONDecodeError:
+        raise Rejected("JSON_SYNTAX") from None
+    except RecursionError:
+        raise Rejected("JSON_TOO_DEEP") from None
+
+    def walk(v: Any, depth: int) -> None:
+        if isinstance(v, (list, dict)):
+            if depth + 1 > 32:
+                raise Rejected("JSON_TOO_DEEP")
+            for x in v.values() if isinstance(v, dict) else v:
+                walk(x, depth + 1)
+            if isinstance(v, dict):
+                for k in v:
+                    walk(k, depth)
+        elif isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise Rejected("JSON_INVALID_STRING") from None
+
+    walk(value, 0)
+    return value
+
+
+# --- 5. field kinds and 6. records ----------------------------------------------------
+
+
+def is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def k_uint(lo: int = 0, hi: int = MAX_UINT) -> Any:
+    def read(v: Any, json_form: bool) -> Any:
+        if not is_int(v):
+            raise Rejected("SCHEMA_WRONG_TYPE")
+        if not lo <= v <= hi:
+            raise Rejected("INT_OUT_OF_RANGE")
+        return v
+
+    return read
+
+
+def k_amount(v: Any, json_form: bool) -> Any:
+    if not is_int(v):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    if not 0 <= v <= MAX_AMOUNT:
+        raise Rejected("AMOUNT_OUT_OF_RANGE")
+    return v
+
+
+def k_id(v: Any, json_form: bool) -> Any:
+    if not isinstance(v, str):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    ucd = unicodedata.ucd_3_2_0
+    if not v:
+        raise Rejected("ID_EMPTY")
+    if any(ucd.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") for c in v):
+        raise Rejected("ID_FORBIDDEN_CHAR")
+    if len(v.encode()) > 64:
+        raise Rejected("ID_TOO_LONG")
+    if ucd.normalize("NFC", v) != v:
+        raise Rejected("ID_NOT_NFC")
+    return v
+
+
+def k_bytes(lo: int, hi: int) -> Any:
+    def read(v: Any, json_form: bool) -> Any:
+        if json_form:
+            if not isinstance(v, str):
+                raise Rejected("SCHEMA_WRONG_TYPE")
+            if len(v) % 2 or any(c not in "0123456789abcdef" for c in v):
+                raise Rejected("HEX_INVALID")
+            v = bytes.fromhex(v)
+        elif not isinstance(v, bytes):
+            raise Rejected("SCHEMA_WRONG_TYPE")
+        if not lo <= len(v) <= hi:
+            raise Rejected("BYTES_WRONG_LENGTH")
+        return v
+
+    return read
+
+
+def k_enum(*values: str) -> Any:
+    def read(v: Any, json_form: bool) -> Any:
+        if not isinstance(v, str):
+            raise Rejected("SCHEMA_WRONG_TYPE")
+        if v not in values:
+            raise Rejected("ENUM_UNKNOWN_VALUE")
+        return v
+
+    return read
+
+
+def k_optional(inner: Any) -> Any:
+    return lambda v, j: None if v is None else inner(v, j)
+
+
+def k_sorted_list(inner: Any, lo: int, hi: int) -> Any:
+    def read(v: Any, json_form: bool) -> Any:
+        if not isinstance(v, list):
+            raise Rejected("SCHEMA_WRONG_TYPE")
+        if not lo <= len(v) <= hi:
+            raise Rejected("INT_OUT_OF_RANGE")
+        out = [inner(x, json_form) for x in v]
+        if any(not a < b for a, b in itertools.pairwise(out)):
+            raise Rejected("LIST_NOT_SORTED_UNIQUE")
+        return out
+
+    return read
+
+
+B32 = k_bytes(32, 32)
+HEADER = [("version", k_uint()), ("chain_id", k_id), ("sequence", k_uint()),
+          ("prev_state_root", B32), ("timestamp_ms", k_uint())]  # fmt: skip
+RECORDS: dict[str, list[tuple[str, Any]]] = {
+    "accounts": [("id", k_id), ("balance", k_amount), ("nonce", k_uint())],
+    "pegins": [("btc_txid", B32), ("vout", k_uint(0, 2**32 - 1)), ("amount", k_amount),
+               ("l2_destination", k_id),
+               ("status", k_enum("pending", "confirmed", "minted", "rejected"))],
+    "pegouts": [("id", k_id), ("l2_source", k_id), ("btc_destination", k_bytes(1, 10000)),
+                ("amount", k_amount), ("fee", k_amount),
+                ("status", k_enum("requested", "signed", "broadcast", "confirmed", "rejected")),
+                ("anchor_ref", k_optional(B32))],
+    "anchors": [("sequence", k_uint()), ("state_root", B32), ("commitment", B32)],
+    "tasks": [("id", k_id), ("task_type", k_id), ("priority", k_uint(0, 255)),
+              ("submitter", k_id), ("payload_hash", B32), ("assignment", k_optional(k_id))],
+    "telemetry": [("id", k_id), ("node_id", k_id), ("window_start_ms", k_uint()),
+                  ("window_end_ms", k_uint()), ("digest", B32)],
+    "recovery": [("id", k_id), ("claimant", k_id), ("amount", k_amount),
+                 ("anchor_sequence", k_uint()),
+                 ("status", k_enum("open", "challenged", "approved", "rejected"))],
+    "federation": [("epoch", k_uint()), ("threshold", k_uint(1, 1000)),
+                   ("signers", k_sorted_list(B32, 1, 1000))],
+}  # fmt: skip
+
+
+def exact_fields(obj: Any, names: list[str]) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    if any(n not in obj for n in names):
+        raise Rejected("SCHEMA_MISSING_FIELD")
+    if len(obj) != len(names):
+        raise Rejected("SCHEMA_UNKNOWN_FIELD")
+    return obj
+
+
+def read_map(obj: Any, spec: list[tuple[str, Any]], json_form: bool) -> dict[str, Any]:
+    exact_fields(obj, [n for n, _ in spec])
+    return {n: kind(obj[n], json_form) for n, kind in spec}
+
+
+def read_header(obj: Any, json_form: bool) -> dict[str, Any]:
+    header = read_map(obj, HEADER, json_form)
+    if header["version"] != 2:
+        raise Rejected("SCHEMA_UNSUPPORTED_VERSION")
+    return header
+
+
+def read_record(section: str, obj: Any, json_form: bool) -> dict[str, Any]:
+    if section not in RECORDS:
+        raise Rejected("SECTION_UNKNOWN")
+    record = read_map(obj, RECORDS[section], json_form)
+    if section == "federation" and record["threshold"] > len(record["signers"]):
+        raise Rejected("FEDERATION_THRESHOLD_INVALID")
+    return record
+
+
+def key_of(section: str, r: dict[str, Any]) -> bytes:
+    if section == "pegins":
+        return bytes(r["btc_txid"]) + int(r["vout"]).to_bytes(4, "big")
+    if section == "anchors":
+        return int(r["sequence"]).to_bytes(8, "big")
+    if section == "federation":
+        return int(r["epoch"]).to_bytes(8, "big")
+    return str(r["id"]).encode()
+
+
+def sort_section(section: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ordered = sorted(records, key=lambda r: key_of(section, r))
+    keys = [key_of(section, r) for r in ordered]
+    if len(set(keys)) != len(keys):
+        raise Rejected("SECTION_DUPLICATE_KEY")
+    return ordered
+
+
+# --- 7./8. trees and roots -------------------------------------------------------------
+
+EMPTY = th("ailee/v2/empty", b"")
+
+
+def split(n: int) -> int:
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def mth(leaves: list[bytes]) -> bytes:
+    if not leaves:
+        return EMPTY
+    if len(leaves) == 1:
+        return leaves[0]
+    k = split(len(leaves))
+    return th("ailee/v2/node", mth(leaves[:k]) + mth(leaves[k:]))
+
+
+def sum_node(a: tuple[bytes, int], b: tuple[bytes, int]) -> tuple[bytes, int]:
+    total = a[1] + b[1]
+    if total > MAX_AMOUNT:
+        raise Rejected("ACCOUNTS_TOTAL_OVERFLOW")
+    msg = a[0] + a[1].to_bytes(8, "big") + b[0] + b[1].to_bytes(8, "big")
+    return th("ailee/v2/sum-node", msg), total
+
+
+def msh(leaves: list[tuple[bytes, int]]) -> tuple[bytes, int]:
+    if not leaves:
+        return EMPTY, 0
+    if len(leaves) == 1:
+        return leaves[0]
+    k = split(len(leaves))
+    return sum_node(msh(leaves[:k]), msh(leaves[k:]))
+
+
+def leaf(section: str, record: dict[str, Any]) -> bytes:
+    return th("ailee/v2/leaf/" + section, cbor_encode(record))
+
+
+def section_root(section: str, count: int, total: int, tree: bytes) -> bytes:
+    index = SECTIONS.index(section)
+    msg = bytes([index]) + count.to_bytes(8, "big") + total.to_bytes(8, "big") + tree
+    return th("ailee/v2/section", msg)
+
+
+def state_root(header: dict[str, Any], sections: dict[str, list[dict[str, Any]]]) -> bytes:
+    roots = []
+    for name in SECTIONS:
+        records = sections.get(name, [])
+        if name == "accounts":
+            tree, total = msh([(leaf(name, r), r["balance"]) for r in records])
+        else:
+            tree, total = mth([leaf(name, r) for r in records]), 0
+        roots.append(section_root(name, len(records), total, tree))
+    return th("ailee/v2/state", b"".join(roots) + cbor_encode(header))
+
+
+# --- 9. proofs ------------------------------------------------------------------------
+
+
+def path_sides(index: int, size: int) -> list[bool]:
+    sides = []
+    while size > 1:
+        if index % 2:
+            sides.append(True)
+        elif index + 1 < size:
+            sides.append(False)
+        index //= 2
+        size = (size + 1) // 2
+    return sides
+
+
+def read_witness(section: str, w: Any) -> Any:
+    """Spec 9.1: a witness or null; path elements are hex hashes, or {hash, sum} for accounts."""
+    if w is None:
+        return None
+    exact_fields(w, ["index", "record", "path"])
+    index = k_uint(0, 2**24)(w["index"], True)
+    record = read_record(section, w["record"], True)
+    if not isinstance(w["path"], list):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    if len(w["path"]) > 24:
+        raise Rejected("PROOF_PATH_LENGTH")
+    path = []
+    for step in w["path"]:
+        if section == "accounts":
+            exact_fields(step, ["hash", "sum"])
+            if not is_int(step["sum"]):
+                raise Rejected("SCHEMA_WRONG_TYPE")
+            path.append((B32(step["hash"], True), step["sum"]))
+        else:
+            path.append(B32(step, True))
+    return index, record, path
+
+
+def witness_root(section: str, w: Any, size: int) -> tuple[bytes, int]:
+    index, record, path = w
+    if not 0 <= index < size:
+        raise Rejected("PROOF_INDEX_OUT_OF_RANGE")
+    sides = path_sides(index, size)
+    if len(path) != len(sides):
+        raise Rejected("PROOF_PATH_LENGTH")
+    if section != "accounts":
+        node = leaf(section, record)
+        for left, sibling in zip(sides, path, strict=False):
+            node = th("ailee/v2/node", sibling + node if left else node + sibling)
+        return node, 0
+    current = (leaf(section, record), record["balance"])
+    for _, value in path:
+        if value < 0:
+            raise Rejected("PROOF_SUM_NEGATIVE")
+        if value > MAX_AMOUNT:
+            raise Rejected("PROOF_SUM_OVERFLOW")
+    for left, sibling in zip(sides, path, strict=False):
+        if current[1] + sibling[1] > MAX_AMOUNT:
+            raise Rejected("PROOF_SUM_OVERFLOW")
+        current = sum_node(sibling, current) if left else sum_node(current, sibling)
+    return current
+
+
+def verify_proof(doc: Any, root: bytes) -> tuple[str, int]:
+    """Spec 9.1 (reading) then 9.2 (verification); returns (kind, total)."""
+    if not isinstance(doc, dict):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    if is_int(doc.get("version")) and doc["version"] != 2:
+        raise Rejected("SCHEMA_UNSUPPORTED_VERSION")
+    if "kind" not in doc:
+        raise Rejected("SCHEMA_MISSING_FIELD")
+    kind = doc["kind"]
+    if kind not in ("inclusion", "non-inclusion"):
+        raise Rejected("ENUM_UNKNOWN_VALUE")
+    names = ["format", "version", "kind", "section", "key", "header", "section_roots",
+             "tree_size", "section_total"]  # fmt: skip
+    names += ["leaf"] if kind == "inclusion" else ["left", "right"]
+    exact_fields(doc, names)
+    if doc["format"] != "ailee-proof":
+        raise Rejected("SCHEMA_BAD_FORMAT")
+    section = doc["section"]
+    if not isinstance(section, str):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    if section not in SECTIONS:
+        raise Rejected("SECTION_UNKNOWN")
+    key = k_bytes(0, 10**9)(doc["key"], True)
+    header = read_header(doc["header"], True)
+    others = [s for s in SECTIONS if s != section]
+    roots_doc = exact_fields(doc["section_roots"], others)
+    roots = {s: B32(roots_doc[s], True) for s in others}
+    size = k_uint(0, 2**24)(doc["tree_size"], True)
+    total = doc["section_total"]
+    if not is_int(total):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    witnesses = {n: read_witness(section, doc[n]) for n in names[9:]}
+    if kind == "inclusion" and witnesses["leaf"] is None:
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    # 9.2
+    if total < 0:
+        raise Rejected("PROOF_SUM_NEGATIVE")
+    if total > MAX_AMOUNT:
+        raise Rejected("PROOF_SUM_OVERFLOW")
+    if kind == "inclusion":
+        w = witnesses["leaf"]
+        if key_of(section, w[1]) != key:
+            raise Rejected("PROOF_KEY_MISMATCH")
+        tree, proven = witness_root(section, w, size)
+    else:
+        left, right = witnesses["left"], witnesses["right"]
+        if left is None and right is None:
+            if size != 0:
+                raise Rejected("PROOF_NOT_ADJACENT")
+            tree, proven = EMPTY, 0
+        else:
+            if left is not None and right is not None and right[0] != left[0] + 1:
+                raise Rejected("PROOF_NOT_ADJACENT")
+            if left is None and right[0] != 0:
+                raise Rejected("PROOF_NOT_ADJACENT")
+            if right is None and left[0] != size - 1:
+                raise Rejected("PROOF_NOT_ADJACENT")
+            if left is not None and not key_of(section, left[1]) < key:
+                raise Rejected("PROOF_KEY_ORDER")
+            if right is not None and not key < key_of(section, right[1]):
+                raise Rejected("PROOF_KEY_ORDER")
+            results = [witness_root(section, w, size) for w in (left, right) if w is not None]
+            if len(results) == 2 and results[0] != results[1]:
+                raise Rejected("PROOF_ROOT_MISMATCH")
+            tree, proven = results[0]
+    if proven != total:
+        raise Rejected("PROOF_SUM_MISMATCH")
+    roots[section] = section_root(section, size, total, tree)
+    state = th("ailee/v2/state", b"".join(roots[s] for s in SECTIONS) + cbor_encode(header))
+    if state != root:
+        raise Rejected("PROOF_ROOT_MISMATCH")
+    return kind, total
+
+
+# --- 10./11. snapshots and checks -------------------------------------------------------
+
+
+def read_snapshot(data: bytes) -> tuple[dict[str, Any], dict[str, list[Any]], bytes]:
+    json_form = not (data[:1] and 0xA0 <= data[0] <= 0xBF)
+    doc = json_read(data) if json_form else cbor_decode(data)
+    if not isinstance(doc, dict):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    head = doc.get("header")
+    if isinstance(head, dict) and is_int(head.get("version")) and head["version"] != 2:
+        raise Rejected("SCHEMA_UNSUPPORTED_VERSION")
+    exact_fields(doc, ["format", "header", "sections", "state_root"])
+    if not isinstance(doc["format"], str):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    if doc["format"] != "ailee-snapshot":
+        raise Rejected("SCHEMA_BAD_FORMAT")
+    header = read_header(doc["header"], json_form)
+    exact_fields(doc["sections"], SECTIONS)
+    sections = {}
+    for name in SECTIONS:
+        items = doc["sections"][name]
+        if not isinstance(items, list):
+            raise Rejected("SCHEMA_WRONG_TYPE")
+        sections[name] = [read_record(name, r, json_form) for r in items]
+    claimed = B32(doc["state_root"], json_form)
+    for name in SECTIONS:
+        ordered = sort_section(name, sections[name])
+        if not json_form and ordered != sections[name]:
+            raise Rejected("SECTION_UNSORTED")
+        sections[name] = ordered
+    return header, sections, claimed
+
+
+def check_snapshot(data: bytes) -> tuple[list[str], Any]:
+    """Spec 11.1: the codes of failed checks in order, and (header, sections, root)."""
+    try:
+        header, sections, claimed = read_snapshot(data)
+    except Rejected as exc:
+        return [exc.code], None
+    failures = []
+    if (header["sequence"] == 0) != (header["prev_state_root"] == bytes(32)):
+        failures.append("HEADER_GENESIS_INCONSISTENT")
+    if sum(a["balance"] for a in sections["accounts"]) > MAX_AMOUNT:
+        failures.append("ACCOUNTS_TOTAL_OVERFLOW")
+    if any(a["sequence"] >= header["sequence"] for a in sections["anchors"]):
+        failures.append("ANCHOR_SEQUENCE_NOT_PAST")
+    root = None
+    try:
+        root = state_root(header, sections)
+    except Rejected as exc:
+        failures.append(exc.code)
+    else:
+        if root != claimed:
+            failures.append("STATE_ROOT_MISMATCH")
+    return failures, (header, sections, root)
+
+
+def check_chain(documents: list[bytes]) -> list[str]:
+    """Spec 10.4 / 11.1: every failed code, snapshots first, then links and anchors."""
+    results = [check_snapshot(d) for d in documents]
+    failures = [code for codes, _ in results for code in codes]
+    for (_, a), (_, b) in itertools.pairwise(results):
+        if a is None or b is None:
+            continue
+        prev, cur = a[0], b[0]
+        if prev["version"] != cur["version"]:
+            failures.append("CHAIN_VERSION_MISMATCH")
+        if prev["chain_id"] != cur["chain_id"]:
+            failures.append("CHAIN_ID_MISMATCH")
+        if cur["sequence"] != prev["sequence"] + 1:
+            failures.append("CHAIN_SEQUENCE_GAP")
+        if a[2] is None or cur["prev_state_root"] != a[2]:
+            failures.append("CHAIN_PREV_ROOT_MISMATCH")
+        if cur["timestamp_ms"] < prev["timestamp_ms"]:
+            failures.append("CHAIN_TIMESTAMP_REGRESSION")
+    roots = {r[0]["sequence"]: r[2] for _, r in results if r is not None and r[2] is not None}
+    for _, r in results:
+        if r is None:
+            continue
+        for anchor in r[1]["anchors"]:
+            expected = roots.get(anchor["sequence"])
+            if expected is not None and anchor["state_root"] != expected:
+                failures.append("CHAIN_ANCHOR_ROOT_MISMATCH")
+    return failures
