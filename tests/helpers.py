@@ -15,16 +15,19 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
-def make_examples_module() -> Any:
-    """tools/make_examples.py, imported from the repository."""
-    spec = importlib.util.spec_from_file_location(
-        "make_examples", ROOT / "tools" / "make_examples.py"
-    )
+def load_tool(name: str) -> Any:
+    """A script of tools/ (not a package), imported from the repository."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def make_examples_module() -> Any:
+    """tools/make_examples.py."""
+    return load_tool("make_examples")
 
 
 def chain_states() -> list[L2State]:

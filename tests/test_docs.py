@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 from ailee.errors import REASON_CODES, ReasonCode
+from tests.helpers import load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load_tool(name: str):  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_reason_code_has_a_description() -> None:
@@ -30,7 +21,7 @@ def test_every_reason_code_has_a_description() -> None:
 
 
 def test_reason_codes_doc_is_generated_from_the_code(tmp_path: Path) -> None:
-    tool = _load_tool("gen_reason_codes")
+    tool = load_tool("gen_reason_codes")
     out = tmp_path / "reason-codes.md"
     tool.main([str(out)])
     assert out.read_text() == (ROOT / "docs" / "reason-codes.md").read_text(), (

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ailee.errors import ReasonCode
 from ailee.vectors import run_vector_document, run_vector_file
+from tests.helpers import load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "vectors"
@@ -30,15 +29,6 @@ NOT_IN_VECTORS = {
 }
 
 
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("gen", ROOT / "tools" / "generate_vectors.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_vector_files_exist() -> None:
     assert FILES == [
         "cbor_decode.json",
@@ -51,7 +41,7 @@ def test_vector_files_exist() -> None:
 
 
 def test_regenerated_vectors_are_identical(tmp_path: Path) -> None:
-    _generator().main([str(tmp_path)])
+    load_tool("generate_vectors").main([str(tmp_path)])
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (VECTORS / name).read_bytes(), (
             f"vectors/{name} is stale: run python tools/generate_vectors.py"
