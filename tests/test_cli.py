@@ -235,3 +235,17 @@ def test_installed_command_in_a_subprocess(tmp_path: Path) -> None:
         [sys.executable, "-m", "ailee_verify", "--help"], capture_output=True, check=False
     )
     assert module.returncode == 0
+
+
+def test_a_bug_is_reported_as_internal_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ailee_verify.cli as cli_module
+
+    def broken(source: str, data: bytes) -> object:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(cli_module, "check_snapshot_bytes", broken)
+    status, _, err = run(capsys, str(SNAPSHOT))
+    assert status == 4
+    assert last_line(err) == "ailee-l2-verify: INTERNAL_ERROR: RuntimeError: simulated bug"

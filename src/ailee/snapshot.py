@@ -122,8 +122,10 @@ def read_snapshot(data: bytes) -> Snapshot:
     text can start with those bytes (they are continuation bytes), so the rule never
     mistakes one form for the other.
     """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, "snapshot data must be bytes")
     if data[:1] and 0xA0 <= data[0] <= 0xBF:
-        return snapshot_from_cbor(data)
+        return snapshot_from_cbor(bytes(data))
     return snapshot_from_json(data)
 
 

@@ -366,6 +366,8 @@ def parse_key(section: str, text: str) -> bytes:
     """
     cls = record_type(section)
     path = f"key for {section}"
+    if not isinstance(text, str):
+        raise wrong_type(path, "string", text)
     if cls in (Anchor, FederationConfig):
         if not text.isascii() or not text.isdigit() or (len(text) > 1 and text[0] == "0"):
             raise DecodeError(ReasonCode.KEY_INVALID, f"{path}: {text!r} is not a decimal integer")
