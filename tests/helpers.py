@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,15 @@ EXAMPLES = ROOT / "examples"
 
 def load_tool(name: str) -> Any:
     """A script of tools/ (not a package), imported from the repository."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module_name = f"tools_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, ROOT / "tools" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # Registered so that dataclasses (and pickling) can find the module by name.
+    sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
 

@@ -103,6 +103,69 @@ class ReasonCode(StrEnum):
     PROOF_SUM_NEGATIVE = "PROOF_SUM_NEGATIVE"
     PROOF_SUM_OVERFLOW = "PROOF_SUM_OVERFLOW"
     PROOF_SUM_MISMATCH = "PROOF_SUM_MISMATCH"
+    # --- bitcoin wire format --------------------------------------------------------
+    BTC_TRUNCATED = "BTC_TRUNCATED"
+    BTC_NON_CANONICAL_SIZE = "BTC_NON_CANONICAL_SIZE"
+    BTC_SIZE_TOO_LARGE = "BTC_SIZE_TOO_LARGE"
+    BTC_TRAILING_BYTES = "BTC_TRAILING_BYTES"
+    BTC_HEADER_LENGTH = "BTC_HEADER_LENGTH"
+    NETWORK_UNKNOWN = "NETWORK_UNKNOWN"
+    CHECKPOINT_INVALID = "CHECKPOINT_INVALID"
+    # --- proof of work --------------------------------------------------------------
+    POW_TARGET_NEGATIVE = "POW_TARGET_NEGATIVE"
+    POW_TARGET_ZERO = "POW_TARGET_ZERO"
+    POW_TARGET_OVERFLOW = "POW_TARGET_OVERFLOW"
+    POW_TARGET_ABOVE_LIMIT = "POW_TARGET_ABOVE_LIMIT"
+    POW_INSUFFICIENT = "POW_INSUFFICIENT"
+    # --- header chains --------------------------------------------------------------
+    HEADERS_EMPTY = "HEADERS_EMPTY"
+    HEADERS_CHECKPOINT_MISMATCH = "HEADERS_CHECKPOINT_MISMATCH"
+    HEADERS_BROKEN_LINK = "HEADERS_BROKEN_LINK"
+    HEADERS_BAD_DIFFICULTY = "HEADERS_BAD_DIFFICULTY"
+    HEADERS_TIME_TOO_OLD = "HEADERS_TIME_TOO_OLD"
+    HEADERS_TIME_TOO_NEW = "HEADERS_TIME_TOO_NEW"
+    HEADERS_TIMEWARP = "HEADERS_TIMEWARP"
+    HEADERS_BAD_VERSION = "HEADERS_BAD_VERSION"
+    # --- merkle inclusion in bitcoin blocks -----------------------------------------
+    MERKLE_ROOT_MISMATCH = "MERKLE_ROOT_MISMATCH"
+    MERKLE_INDEX_OUT_OF_RANGE = "MERKLE_INDEX_OUT_OF_RANGE"
+    MERKLE_BRANCH_TOO_LONG = "MERKLE_BRANCH_TOO_LONG"
+    MERKLE_PHANTOM_DUPLICATE = "MERKLE_PHANTOM_DUPLICATE"
+    MERKLE_INNER_NODE_IS_TX = "MERKLE_INNER_NODE_IS_TX"
+    PMT_NO_TRANSACTIONS = "PMT_NO_TRANSACTIONS"
+    PMT_TOO_MANY_TRANSACTIONS = "PMT_TOO_MANY_TRANSACTIONS"
+    PMT_TOO_MANY_HASHES = "PMT_TOO_MANY_HASHES"
+    PMT_TOO_FEW_BITS = "PMT_TOO_FEW_BITS"
+    PMT_OVERRUN = "PMT_OVERRUN"
+    PMT_UNUSED_DATA = "PMT_UNUSED_DATA"
+    PMT_NONZERO_PADDING = "PMT_NONZERO_PADDING"
+    PMT_DUPLICATE_SUBTREE = "PMT_DUPLICATE_SUBTREE"
+    # --- bitcoin transactions and spv -----------------------------------------------
+    TX_MALFORMED = "TX_MALFORMED"
+    TX_SIZE_64 = "TX_SIZE_64"
+    TX_TXID_MISMATCH = "TX_TXID_MISMATCH"
+    TX_NOT_IN_PROOF = "TX_NOT_IN_PROOF"
+    TX_OUTPUT_MISSING = "TX_OUTPUT_MISSING"
+    TX_OUTPUT_AMOUNT_MISMATCH = "TX_OUTPUT_AMOUNT_MISMATCH"
+    TX_OUTPUT_SCRIPT_MISMATCH = "TX_OUTPUT_SCRIPT_MISMATCH"
+    SPV_BLOCK_NOT_IN_CHAIN = "SPV_BLOCK_NOT_IN_CHAIN"
+    SPV_TOO_FEW_CONFIRMATIONS = "SPV_TOO_FEW_CONFIRMATIONS"
+    # --- anchors --------------------------------------------------------------------
+    ANCHOR_COMMITMENT_MISMATCH = "ANCHOR_COMMITMENT_MISMATCH"
+    ANCHOR_CHAIN_BROKEN = "ANCHOR_CHAIN_BROKEN"
+    ANCHOR_NOT_OP_RETURN = "ANCHOR_NOT_OP_RETURN"
+    ANCHOR_NON_MINIMAL_PUSH = "ANCHOR_NON_MINIMAL_PUSH"
+    ANCHOR_BAD_MAGIC = "ANCHOR_BAD_MAGIC"
+    ANCHOR_UNKNOWN_VERSION = "ANCHOR_UNKNOWN_VERSION"
+    ANCHOR_BAD_LENGTH = "ANCHOR_BAD_LENGTH"
+    TAPROOT_NOT_P2TR = "TAPROOT_NOT_P2TR"
+    TAPROOT_INVALID_KEY = "TAPROOT_INVALID_KEY"
+    TAPROOT_TWEAK_INVALID = "TAPROOT_TWEAK_INVALID"
+    TAPROOT_PATH_TOO_LONG = "TAPROOT_PATH_TOO_LONG"
+    TAPROOT_OUTPUT_KEY_MISMATCH = "TAPROOT_OUTPUT_KEY_MISMATCH"
+    # --- anchor evidence ------------------------------------------------------------
+    EVIDENCE_ANCHOR_UNKNOWN = "EVIDENCE_ANCHOR_UNKNOWN"
+    EVIDENCE_NO_COMMITMENT = "EVIDENCE_NO_COMMITMENT"
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -211,6 +274,130 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ),
     ReasonCode.PROOF_SUM_MISMATCH: (
         "A Merkle-sum proof's stated section total differs from the total it proves."
+    ),
+    ReasonCode.BTC_TRUNCATED: "Bitcoin wire data ends before the structure it started is complete.",
+    ReasonCode.BTC_NON_CANONICAL_SIZE: "A CompactSize integer is not in its shortest encoding.",
+    ReasonCode.BTC_SIZE_TOO_LARGE: "A CompactSize count or length exceeds its maximum.",
+    ReasonCode.BTC_TRAILING_BYTES: (
+        "Bytes follow the end of a Bitcoin structure (header, proof, transaction)."
+    ),
+    ReasonCode.BTC_HEADER_LENGTH: (
+        "A block header is not 80 bytes, or a headers file is not whole headers."
+    ),
+    ReasonCode.NETWORK_UNKNOWN: (
+        "The network name is not mainnet, testnet3, testnet4, signet or regtest."
+    ),
+    ReasonCode.CHECKPOINT_INVALID: (
+        "A checkpoint is not HEIGHT:HASH with a decimal height and 64 hex digits."
+    ),
+    ReasonCode.POW_TARGET_NEGATIVE: "nBits has the sign bit set with a non-zero mantissa.",
+    ReasonCode.POW_TARGET_ZERO: "nBits decodes to a zero target.",
+    ReasonCode.POW_TARGET_OVERFLOW: "nBits decodes to a target that does not fit in 256 bits.",
+    ReasonCode.POW_TARGET_ABOVE_LIMIT: (
+        "nBits decodes to a target easier than the network's proof-of-work limit."
+    ),
+    ReasonCode.POW_INSUFFICIENT: "A block hash is above the target its nBits sets.",
+    ReasonCode.HEADERS_EMPTY: "No headers (or no header chains) were given.",
+    ReasonCode.HEADERS_CHECKPOINT_MISMATCH: (
+        "Headers do not start at the checkpoint (or genesis) or its successor, or competing "
+        "chains start from different bases."
+    ),
+    ReasonCode.HEADERS_BROKEN_LINK: (
+        "A header's previous-block hash is not the hash of the header before it."
+    ),
+    ReasonCode.HEADERS_BAD_DIFFICULTY: "A header's nBits is not what the difficulty rules require.",
+    ReasonCode.HEADERS_TIME_TOO_OLD: (
+        "A header's time is not above the median time of the previous 11 headers."
+    ),
+    ReasonCode.HEADERS_TIME_TOO_NEW: (
+        "A header's time is more than two hours after the given current time."
+    ),
+    ReasonCode.HEADERS_TIMEWARP: (
+        "testnet4 (BIP94): a period's first header is over 600 s older than its parent."
+    ),
+    ReasonCode.HEADERS_BAD_VERSION: (
+        "A header's version is below the minimum BIP34/66/65 require at its height."
+    ),
+    ReasonCode.MERKLE_ROOT_MISMATCH: (
+        "A Merkle proof does not lead to the block header's Merkle root."
+    ),
+    ReasonCode.MERKLE_INDEX_OUT_OF_RANGE: (
+        "A transaction position does not fit the branch length or the block's transaction count."
+    ),
+    ReasonCode.MERKLE_BRANCH_TOO_LONG: "A Merkle branch is longer than any block can need.",
+    ReasonCode.MERKLE_PHANTOM_DUPLICATE: (
+        "A right-hand node equals its left sibling: a position made up by duplication "
+        "(CVE-2012-2459)."
+    ),
+    ReasonCode.MERKLE_INNER_NODE_IS_TX: (
+        "Two sibling nodes of a proof read as a 64-byte transaction (CVE-2017-12842)."
+    ),
+    ReasonCode.PMT_NO_TRANSACTIONS: "A partial Merkle tree claims a block with no transactions.",
+    ReasonCode.PMT_TOO_MANY_TRANSACTIONS: (
+        "A partial Merkle tree claims more transactions than a block can hold."
+    ),
+    ReasonCode.PMT_TOO_MANY_HASHES: "A partial Merkle tree has more hashes than transactions.",
+    ReasonCode.PMT_TOO_FEW_BITS: "A partial Merkle tree has fewer flag bits than hashes.",
+    ReasonCode.PMT_OVERRUN: (
+        "Walking a partial Merkle tree needs more hashes or flag bits than it has."
+    ),
+    ReasonCode.PMT_UNUSED_DATA: (
+        "A partial Merkle tree has hashes or flag bytes that the tree does not use."
+    ),
+    ReasonCode.PMT_NONZERO_PADDING: (
+        "The unused bits of a partial Merkle tree's last flag byte are not zero."
+    ),
+    ReasonCode.PMT_DUPLICATE_SUBTREE: (
+        "A partial Merkle tree has two identical sibling subtrees (CVE-2012-2459)."
+    ),
+    ReasonCode.TX_MALFORMED: "A raw transaction does not parse (or has trailing bytes).",
+    ReasonCode.TX_SIZE_64: (
+        "A transaction is 64 bytes without witness: it could pose as a Merkle inner node."
+    ),
+    ReasonCode.TX_TXID_MISMATCH: "The raw transaction's txid is not the txid the proof proves.",
+    ReasonCode.TX_NOT_IN_PROOF: "The proof does not prove the transaction asked about.",
+    ReasonCode.TX_OUTPUT_MISSING: "The transaction has no output with the given index.",
+    ReasonCode.TX_OUTPUT_AMOUNT_MISMATCH: "A transaction output's amount is not the expected one.",
+    ReasonCode.TX_OUTPUT_SCRIPT_MISMATCH: (
+        "A transaction output's scriptPubKey is not the expected one."
+    ),
+    ReasonCode.SPV_BLOCK_NOT_IN_CHAIN: (
+        "The block of the proof is not in the most-work header chain."
+    ),
+    ReasonCode.SPV_TOO_FEW_CONFIRMATIONS: "The block has fewer confirmations than required.",
+    ReasonCode.ANCHOR_COMMITMENT_MISMATCH: (
+        "An anchor record's commitment is not the hash of its fields."
+    ),
+    ReasonCode.ANCHOR_CHAIN_BROKEN: (
+        "An anchor's previous commitment is not the commitment of the anchor before it."
+    ),
+    ReasonCode.ANCHOR_NOT_OP_RETURN: (
+        "A script is not a single OP_RETURN followed by one data push."
+    ),
+    ReasonCode.ANCHOR_NON_MINIMAL_PUSH: "An OP_RETURN anchor's data push is not minimally encoded.",
+    ReasonCode.ANCHOR_BAD_MAGIC: "An OP_RETURN payload does not start with the ailee anchor magic.",
+    ReasonCode.ANCHOR_UNKNOWN_VERSION: (
+        "An OP_RETURN anchor has an anchor version this library does not know."
+    ),
+    ReasonCode.ANCHOR_BAD_LENGTH: (
+        "An OP_RETURN anchor payload has the wrong length for its version."
+    ),
+    ReasonCode.TAPROOT_NOT_P2TR: (
+        "A scriptPubKey is not a P2TR output (OP_1 followed by a 32-byte push)."
+    ),
+    ReasonCode.TAPROOT_INVALID_KEY: "An x-only public key is not on the secp256k1 curve.",
+    ReasonCode.TAPROOT_TWEAK_INVALID: (
+        "A TapTweak is not below the curve order, or tweaking gives the point at infinity."
+    ),
+    ReasonCode.TAPROOT_PATH_TOO_LONG: "A Taproot Merkle path has more than 128 nodes.",
+    ReasonCode.TAPROOT_OUTPUT_KEY_MISMATCH: (
+        "The output key recomputed from internal key, leaf and path is not the P2TR key."
+    ),
+    ReasonCode.EVIDENCE_ANCHOR_UNKNOWN: (
+        "Evidence names an anchor sequence that the snapshot's anchors section does not hold."
+    ),
+    ReasonCode.EVIDENCE_NO_COMMITMENT: (
+        "The anchoring transaction has no output committing to the anchor."
     ),
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",

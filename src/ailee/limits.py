@@ -11,12 +11,14 @@ from typing import Final
 __all__ = [
     "MAX_AMOUNT",
     "MAX_DOCUMENT_BYTES",
+    "MAX_HEADERS",
     "MAX_ID_BYTES",
     "MAX_NESTING_DEPTH",
     "MAX_PROOF_PATH",
     "MAX_RECORDS_PER_SECTION",
     "MAX_SCRIPT_BYTES",
     "MAX_SIGNERS",
+    "MAX_TX_BYTES",
     "MAX_UINT",
 ]
 
@@ -38,3 +40,7 @@ MAX_PROOF_PATH: Final = 24
 MAX_AMOUNT: Final = 2_100_000_000_000_000
 #: Largest unsigned integer field: 2**53 - 1, so every integer survives any JSON reader.
 MAX_UINT: Final = (1 << 53) - 1
+#: Most block headers in one chain (INPUT_TOO_LARGE); mainnet has under a million.
+MAX_HEADERS: Final = 2_000_000
+#: Largest raw transaction (a block's weight limit, 4,000,000) (INPUT_TOO_LARGE).
+MAX_TX_BYTES: Final = 4_000_000
