@@ -1,7 +1,7 @@
 """Run every benchmark and print ratios against baselines measured in the same run.
 
 python benchmarks/run.py                       # full size (about a minute)
-python benchmarks/run.py --accounts 100000 --cli-accounts 10000   # quick
+python benchmarks/run.py --accounts 100000 --cli-accounts 10000 --headers 20000   # quick
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_cli
+import bench_headers
 import bench_state_root
 
 
@@ -21,11 +22,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--cli-accounts", type=int, default=100_000)
+    parser.add_argument("--headers", type=int, default=100_000)
+    parser.add_argument("--mainnet-headers-file", type=Path, default=bench_headers.MAINNET_FILE)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, best of {args.repeats}")
     print(bench_state_root.report(bench_state_root.run(args.accounts, args.repeats)))
     print(bench_cli.report(bench_cli.run(args.cli_accounts, args.repeats)))
+    print(
+        bench_headers.report(
+            bench_headers.run(args.headers, args.repeats, args.mainnet_headers_file)
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -13,18 +13,22 @@ import hashlib
 import struct
 from dataclasses import dataclass
 
-from bitcoin.core import CTransaction
+from bitcoin.core import CBlock, CTransaction
 from bitcoin.core.serialize import SerializationError
 
 from ailee.errors import DecodeError, ReasonCode, VerificationError
 from ailee.headers import display_hex
 from ailee.limits import MAX_AMOUNT, MAX_TX_BYTES
+from ailee.wire import ByteReader, compact_size
 
 __all__ = [
+    "Block",
     "Transaction",
     "TxOutput",
     "is_transaction",
+    "parse_block",
     "parse_transaction",
+    "require_not_inner_node_size",
 ]
 
 #: A transaction this long without witness has the length of a Merkle inner node.
@@ -138,3 +142,34 @@ def require_not_inner_node_size(tx: Transaction) -> None:
             f"transaction {display_hex(tx.txid)} is 64 bytes without witness; it could be a "
             "Merkle inner node posing as a transaction",
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A full block: its 80-byte header and its transactions in order."""
+
+    header: bytes
+    transactions: tuple[Transaction, ...]
+
+
+def parse_block(raw: bytes) -> Block:
+    """Parse a full block strictly: each transaction as :func:`parse_transaction` does."""
+    if len(raw) > MAX_TX_BYTES:
+        raise DecodeError(
+            ReasonCode.INPUT_TOO_LARGE,
+            f"block of {len(raw)} bytes exceeds the limit of {MAX_TX_BYTES}",
+        )
+    reader = ByteReader(raw, "block")
+    header = reader.read(80)
+    count = reader.read_compact_size()
+    try:
+        block = CBlock.deserialize(raw)
+    except (SerializationError, struct.error, ValueError, IndexError, OverflowError) as exc:
+        raise DecodeError(ReasonCode.TX_MALFORMED, f"block does not parse: {exc}") from None
+    if len(block.vtx) != count:
+        raise DecodeError(ReasonCode.TX_MALFORMED, "block transaction count is inconsistent")
+    # Re-parse each transaction from its own bytes, so the same strict rules apply.
+    transactions = tuple(parse_transaction(tx.serialize()) for tx in block.vtx)
+    if header + compact_size(count) + b"".join(tx.raw for tx in transactions) != raw:
+        raise DecodeError(ReasonCode.TX_MALFORMED, "block is not in canonical form")
+    return Block(header, transactions)

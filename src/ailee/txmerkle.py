@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Final
 from ailee.errors import DecodeError, ReasonCode, VerificationError
 from ailee.headers import HEADER_SIZE, BlockHeader, block_hash, display_hex
 from ailee.transactions import is_transaction
-from ailee.wire import ByteReader
+from ailee.wire import ByteReader, compact_size
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -151,8 +151,6 @@ class PartialMerkleTree:
 
     def serialize(self) -> bytes:
         """Wire bytes: count (u32), CompactSize + hashes, CompactSize + flag bytes."""
-        from ailee.wire import compact_size
-
         return (
             self.tx_count.to_bytes(4, "little")
             + compact_size(len(self.hashes))
