@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ailee.anchors import make_anchor
 from ailee.snapshot import Snapshot, snapshot_to_json
 from ailee.state import Header, L2State
 from ailee.stateroot import L2StateRoot
@@ -42,9 +43,17 @@ def chain_states() -> list[L2State]:
     first = examples.genesis()
     second = examples.second(L2StateRoot.compute(first).root)
     second_root = L2StateRoot.compute(second).root
+    anchor = make_anchor(
+        chain_id=examples.CHAIN_ID,
+        sequence=1,
+        timestamp_ms=second.header.timestamp_ms,
+        state_root=second_root,
+        previous=second.anchors[-1],
+    )
     third = dataclasses.replace(
         second,
         header=Header(2, examples.CHAIN_ID, 2, second_root, second.header.timestamp_ms + 1),
+        anchors=(*second.anchors, anchor),
     )
     return [first, second, third]
 

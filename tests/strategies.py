@@ -58,7 +58,7 @@ def records(section: str) -> st.SearchStrategy[Any]:
             st.none() | hashes,
         )
     if section == "anchors":
-        return st.builds(Anchor, st.integers(0, 50), hashes, hashes)
+        return st.builds(Anchor, st.integers(0, 50), uints, hashes, hashes, hashes, hashes)
     if section == "tasks":
         return st.builds(Task, ids, ids, st.integers(0, 255), ids, hashes, st.none() | ids)
     if section == "telemetry":

@@ -160,9 +160,9 @@ def test_duplicates_and_sortedness() -> None:
     assert code_of(L2State.from_sorted, HEADER, {"accounts": (b, a1)}) is (
         ReasonCode.SECTION_UNSORTED
     )
-    assert code_of(L2State, HEADER, (Anchor(0, ZERO_ROOT, ZERO_ROOT),)) is (
-        ReasonCode.SCHEMA_WRONG_TYPE
-    )
+    assert code_of(
+        L2State, HEADER, (Anchor(0, 0, ZERO_ROOT, ZERO_ROOT, ZERO_ROOT, ZERO_ROOT),)
+    ) is (ReasonCode.SCHEMA_WRONG_TYPE)
     assert L2State(HEADER).find("accounts", b"zz") is None
 
 

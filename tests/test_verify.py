@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import pytest
 
+from ailee.anchors import make_anchor
 from ailee.errors import ReasonCode
 from ailee.state import Anchor, L2State
 from ailee.verify import (
@@ -19,7 +21,14 @@ from ailee.verify import (
 )
 from tests.helpers import EXAMPLES, chain_states, document, with_header
 
-SNAPSHOT_CHECKS = ["decode", "header.genesis", "accounts.total", "anchors.sequence", "state_root"]
+SNAPSHOT_CHECKS = [
+    "decode",
+    "header.genesis",
+    "accounts.total",
+    "anchors.sequence",
+    "anchors.chain",
+    "state_root",
+]
 
 
 def _failed(result: SnapshotResult) -> list[tuple[str, ReasonCode | None]]:
@@ -35,6 +44,18 @@ def test_example_passes_every_check() -> None:
     assert result.root == result.snapshot.state_root
 
 
+def anchor_of(state: L2State, sequence: int, **changes: Any) -> Anchor:
+    """A well-formed first anchor in ``state``'s chain, with some fields changed."""
+    fields: dict[str, Any] = {
+        "chain_id": state.header.chain_id,
+        "sequence": sequence,
+        "timestamp_ms": 1_764_000_000_000,
+        "state_root": state.anchors[0].state_root,
+    }
+    fields.update(changes)
+    return make_anchor(**fields)
+
+
 def test_each_snapshot_check_fails_with_its_code() -> None:
     first, second, _ = chain_states()
     cases = [
@@ -42,8 +63,14 @@ def test_each_snapshot_check_fails_with_its_code() -> None:
          ReasonCode.HEADER_GENESIS_INCONSISTENT),
         (with_header(first, prev_state_root=b"\x01" * 32), "header.genesis",
          ReasonCode.HEADER_GENESIS_INCONSISTENT),
-        (dataclasses.replace(second, anchors=(Anchor(1, bytes(32), bytes(32)),)),
+        (dataclasses.replace(second, anchors=(anchor_of(second, 1),)),
          "anchors.sequence", ReasonCode.ANCHOR_SEQUENCE_NOT_PAST),
+        (dataclasses.replace(second, anchors=(
+            dataclasses.replace(second.anchors[0], timestamp_ms=5),)),
+         "anchors.chain", ReasonCode.ANCHOR_COMMITMENT_MISMATCH),
+        (dataclasses.replace(second, anchors=(
+            dataclasses.replace(second.anchors[0], prev_commitment=b"\x01" * 32),)),
+         "anchors.chain", ReasonCode.ANCHOR_CHAIN_BROKEN),
     ]  # fmt: skip
     for state, name, code in cases:
         result = check_snapshot_bytes("s", document(state))
@@ -96,8 +123,10 @@ def test_valid_chain() -> None:
 
 def test_each_chain_check_fails_with_its_code() -> None:
     first, second, _ = chain_states()
+    # The anchors commit to the chain id, so they fail too.
     assert _chain(first, with_header(second, chain_id="other")) == [
-        ("chain[1].chain_id", ReasonCode.CHAIN_ID_MISMATCH)
+        ("anchors.chain", ReasonCode.ANCHOR_COMMITMENT_MISMATCH),
+        ("chain[1].chain_id", ReasonCode.CHAIN_ID_MISMATCH),
     ]
     assert ("chain[1].sequence", ReasonCode.CHAIN_SEQUENCE_GAP) in _chain(
         first, with_header(second, sequence=2)
@@ -108,8 +137,18 @@ def test_each_chain_check_fails_with_its_code() -> None:
     assert _chain(first, with_header(second, timestamp_ms=first.header.timestamp_ms - 1)) == [
         ("chain[1].timestamp", ReasonCode.CHAIN_TIMESTAMP_REGRESSION)
     ]
-    bad_anchor = dataclasses.replace(second, anchors=(Anchor(0, b"\x09" * 32, bytes(32)),))
+    bad_anchor = dataclasses.replace(
+        second, anchors=(anchor_of(second, 0, state_root=b"\x09" * 32),)
+    )
     assert _chain(first, bad_anchor) == [("chain.anchor[0]", ReasonCode.CHAIN_ANCHOR_ROOT_MISMATCH)]
+    late = dataclasses.replace(second, anchors=(anchor_of(second, 0, timestamp_ms=1),))
+    assert _chain(first, late) == [("chain.anchor[0]", ReasonCode.CHAIN_ANCHOR_TIMESTAMP_MISMATCH)]
+    _, _, third = chain_states()
+    dropped = dataclasses.replace(third, anchors=third.anchors[1:])
+    assert ("chain[2].anchors", ReasonCode.CHAIN_ANCHORS_REWRITTEN) in _chain(
+        first, second, dropped
+    )
+    assert _chain(first, second, third) == []
     reversed_order = {code for _, code in _chain(second, first)}
     assert ReasonCode.CHAIN_SEQUENCE_GAP in reversed_order
     assert ReasonCode.CHAIN_PREV_ROOT_MISMATCH in reversed_order

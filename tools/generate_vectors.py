@@ -10,6 +10,7 @@ case that does not. A test regenerates the files and requires identical bytes.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import importlib.util
 import json
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ailee import encoding, jsoncodec
+from ailee.anchors import make_anchor
 from ailee.errors import AileeError
 from ailee.fields import Form
 from ailee.proofs import proof_to_json
@@ -254,7 +256,17 @@ def sample_records() -> dict[str, list[Any]]:
             )
             for i in range(8)
         ],
-        "anchors": [Anchor(i * 3, h32(f"root {i}"), h32(f"commit {i}")) for i in range(8)],
+        "anchors": [
+            Anchor(
+                i * 3,
+                1_764_000_000_000 + i,
+                h32(f"root {i}"),
+                h32(f"recovery {i}"),
+                h32(f"prev {i}"),
+                h32(f"commit {i}"),
+            )
+            for i in range(8)
+        ],
         "tasks": [
             Task(
                 f"task-{i}",
@@ -1053,6 +1065,18 @@ def snapshot_vectors() -> VectorFile:
         "Check",
         lambda d: d["sections"]["anchors"][0].update(sequence=1),
     )
+    bad_doc(
+        "anchor commitment is not the hash of its fields",
+        "ANCHOR_COMMITMENT_MISMATCH",
+        "Check",
+        lambda d: d["sections"]["anchors"][0].update(timestamp_ms=1),
+    )
+    bad_doc(
+        "first anchor names a previous commitment",
+        "ANCHOR_CHAIN_BROKEN",
+        "Check",
+        lambda d: d["sections"]["anchors"][0].update(prev_commitment="11" * 32),
+    )
     bad_text(
         "duplicate key in the header",
         "JSON_DUPLICATE_KEY",
@@ -1275,7 +1299,16 @@ def chain_vectors() -> VectorFile:
         accounts=second.accounts,
         pegins=second.pegins,
         pegouts=second.pegouts,
-        anchors=(*second.anchors, Anchor(1, second_root, h32("anchor commitment of sequence 1"))),
+        anchors=(
+            *second.anchors,
+            make_anchor(
+                chain_id=examples.CHAIN_ID,
+                sequence=1,
+                timestamp_ms=second.header.timestamp_ms,
+                state_root=second_root,
+                previous=second.anchors[-1],
+            ),
+        ),
         federation=second.federation,
     )
 
@@ -1298,10 +1331,23 @@ def chain_vectors() -> VectorFile:
         fields.update(header)
         return L2State(Header(**fields), **{name: state.records(name) for name in SECTION_NAMES})
 
+    # The anchors commit to the chain id, so they are re-made for the other chain.
+    other_chain = dataclasses.replace(
+        relinked(second, chain_id="other-chain"),
+        anchors=tuple(
+            make_anchor(
+                chain_id="other-chain",
+                sequence=a.sequence,
+                timestamp_ms=a.timestamp_ms,
+                state_root=a.state_root,
+            )
+            for a in second.anchors
+        ),
+    )
     vf.add(
         invalid,
         "other chain id",
-        {"documents": [doc(first), doc(relinked(second, chain_id="other-chain"))]},
+        {"documents": [doc(first), doc(other_chain)]},
         code="CHAIN_ID_MISMATCH",
         flags=("Link",),
     )
@@ -1336,14 +1382,57 @@ def chain_vectors() -> VectorFile:
     forged = L2State(
         second.header,
         accounts=second.accounts,
-        anchors=(Anchor(0, h32("a different root"), h32("c")),),
+        anchors=(
+            make_anchor(
+                chain_id=examples.CHAIN_ID,
+                sequence=0,
+                timestamp_ms=first.header.timestamp_ms,
+                state_root=h32("a different root"),
+            ),
+        ),
     )
-    third_after_forged = relinked(third, prev_state_root=L2StateRoot.compute(forged).root)
     vf.add(
         invalid,
         "anchor of sequence 0 with another root",
-        {"documents": [doc(first), doc(forged), doc(third_after_forged)]},
+        {"documents": [doc(first), doc(forged)]},
         code="CHAIN_ANCHOR_ROOT_MISMATCH",
+        flags=("Anchor",),
+    )
+    late_anchor = dataclasses.replace(
+        second,
+        anchors=(
+            make_anchor(
+                chain_id=examples.CHAIN_ID,
+                sequence=0,
+                timestamp_ms=first.header.timestamp_ms + 1,
+                state_root=first_root,
+            ),
+        ),
+    )
+    vf.add(
+        invalid,
+        "anchor of sequence 0 with another timestamp",
+        {"documents": [doc(first), doc(late_anchor)]},
+        code="CHAIN_ANCHOR_TIMESTAMP_MISMATCH",
+        flags=("Anchor",),
+    )
+    # Sequence 2 drops the anchor of sequence 0 and starts its anchors afresh.
+    rewritten = dataclasses.replace(
+        third,
+        anchors=(
+            make_anchor(
+                chain_id=examples.CHAIN_ID,
+                sequence=1,
+                timestamp_ms=second.header.timestamp_ms,
+                state_root=second_root,
+            ),
+        ),
+    )
+    vf.add(
+        invalid,
+        "anchors are not append-only",
+        {"documents": [doc(first), doc(second), doc(rewritten)]},
+        code="CHAIN_ANCHORS_REWRITTEN",
         flags=("Anchor",),
     )
     return vf

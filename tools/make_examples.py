@@ -10,11 +10,11 @@ import hashlib
 import sys
 from pathlib import Path
 
+from ailee.anchors import make_anchor
 from ailee.snapshot import Snapshot, snapshot_to_json
 from ailee.state import (
     ZERO_ROOT,
     Account,
-    Anchor,
     FederationConfig,
     Header,
     L2State,
@@ -26,6 +26,7 @@ from ailee.state import (
 from ailee.stateroot import L2StateRoot
 
 CHAIN_ID = "ailee-signet-demo"
+GENESIS_TIME_MS = 1_764_000_000_000
 # x-only public keys of the BIP340 test vectors 0-2: valid curve points.
 SIGNERS = tuple(
     sorted(
@@ -47,7 +48,7 @@ def _h(label: str) -> bytes:
 def genesis() -> L2State:
     """Sequence 0: the federation and two funded accounts."""
     return L2State(
-        Header(2, CHAIN_ID, 0, ZERO_ROOT, 1_764_000_000_000),
+        Header(2, CHAIN_ID, 0, ZERO_ROOT, GENESIS_TIME_MS),
         accounts=(Account("alice", 150_000_000, 0), Account("bob", 25_000_000, 0)),
         pegins=(PegIn(_h("example deposit 1"), 0, 175_000_000, "alice", "minted"),),
         federation=(FederationConfig(0, 2, SIGNERS),),
@@ -75,7 +76,14 @@ def second(prev_root: bytes) -> L2State:
                 None,
             ),
         ),
-        anchors=(Anchor(0, prev_root, _h("anchor commitment of sequence 0")),),
+        anchors=(
+            make_anchor(
+                chain_id=CHAIN_ID,
+                sequence=0,
+                timestamp_ms=GENESIS_TIME_MS,
+                state_root=prev_root,
+            ),
+        ),
         tasks=(Task("task-0001", "inference", 5, "carol", _h("task payload 1"), "worker-eu-1"),),
         telemetry=(
             TelemetryRecord(

@@ -93,6 +93,8 @@ class ReasonCode(StrEnum):
     CHAIN_PREV_ROOT_MISMATCH = "CHAIN_PREV_ROOT_MISMATCH"
     CHAIN_TIMESTAMP_REGRESSION = "CHAIN_TIMESTAMP_REGRESSION"
     CHAIN_ANCHOR_ROOT_MISMATCH = "CHAIN_ANCHOR_ROOT_MISMATCH"
+    CHAIN_ANCHOR_TIMESTAMP_MISMATCH = "CHAIN_ANCHOR_TIMESTAMP_MISMATCH"
+    CHAIN_ANCHORS_REWRITTEN = "CHAIN_ANCHORS_REWRITTEN"
     # --- proofs ------------------------------------------------------------------
     PROOF_ROOT_MISMATCH = "PROOF_ROOT_MISMATCH"
     PROOF_INDEX_OUT_OF_RANGE = "PROOF_INDEX_OUT_OF_RANGE"
@@ -255,6 +257,14 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ReasonCode.CHAIN_ANCHOR_ROOT_MISMATCH: (
         "An anchor record's state_root differs from the recomputed root of the snapshot "
         "with that sequence in the same chain."
+    ),
+    ReasonCode.CHAIN_ANCHOR_TIMESTAMP_MISMATCH: (
+        "An anchor record's timestamp_ms differs from the timestamp of the snapshot with "
+        "that sequence in the same chain."
+    ),
+    ReasonCode.CHAIN_ANCHORS_REWRITTEN: (
+        "A snapshot's anchors section does not keep every anchor of its predecessor "
+        "unchanged (anchors are append-only)."
     ),
     ReasonCode.PROOF_ROOT_MISMATCH: "The proof does not recompute to the expected root.",
     ReasonCode.PROOF_INDEX_OUT_OF_RANGE: "A proof's leaf index is not below its tree size.",

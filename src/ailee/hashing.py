@@ -18,7 +18,10 @@ __all__ = ["Tag", "tagged_hash", "tagged_hasher"]
 
 
 class Tag(StrEnum):
-    """Every tag ailee hashes with (ASCII). Leaf tags are ``ailee/v2/leaf/<section>``."""
+    """Every tag ailee hashes with (ASCII). Leaf tags are ``ailee/v2/leaf/<section>``.
+
+    ``TapLeaf``, ``TapBranch`` and ``TapTweak`` are BIP341's, used exactly as it does.
+    """
 
     NODE = "ailee/v2/node"
     SUM_NODE = "ailee/v2/sum-node"
@@ -33,6 +36,11 @@ class Tag(StrEnum):
     LEAF_TELEMETRY = "ailee/v2/leaf/telemetry"
     LEAF_RECOVERY = "ailee/v2/leaf/recovery"
     LEAF_FEDERATION = "ailee/v2/leaf/federation"
+    ANCHOR = "ailee/v2/anchor"
+    # BIP341's own tags, for Taproot anchors.
+    TAP_LEAF = "TapLeaf"
+    TAP_BRANCH = "TapBranch"
+    TAP_TWEAK = "TapTweak"
 
 
 def tagged_hash(tag: str, msg: bytes) -> bytes:

@@ -208,16 +208,27 @@ class PegOut(_Fields):
 
 @dataclass(frozen=True, slots=True)
 class Anchor(_Fields):
-    """A commitment of the state root of L2 sequence ``sequence``, to be placed in Bitcoin."""
+    """The anchor of an earlier snapshot: what the federation commits to in Bitcoin.
+
+    ``commitment`` is :func:`ailee.anchors.anchor_commitment` of the other fields and
+    the chain id; ``prev_commitment`` is the previous anchor's commitment (all zero for
+    the first), so a chain's anchors form a hash chain.
+    """
 
     sequence: int
+    timestamp_ms: int
     state_root: bytes
+    recovery_metadata: bytes
+    prev_commitment: bytes
     commitment: bytes
 
     SECTION: ClassVar = "anchors"
     FIELDS: ClassVar = (
         ("sequence", UIntField()),
+        ("timestamp_ms", UIntField()),
         ("state_root", _BYTES32),
+        ("recovery_metadata", _BYTES32),
+        ("prev_commitment", _BYTES32),
         ("commitment", _BYTES32),
     )
 

@@ -8,13 +8,16 @@ Each check has a stable ``name``, ``ok``, the reason ``code`` when it failed, an
 ``header.genesis``    sequence 0 has an all-zero ``prev_state_root``, and only it does
 ``accounts.total``    the balances add up to at most 21 million BTC
 ``anchors.sequence``  every anchor names an earlier sequence than the snapshot's
+``anchors.chain``     each anchor's commitment is the hash of its fields and the chain
+                      id, and each names the previous anchor's commitment
 ``state_root``        the recomputed L2StateRoot equals the claimed ``state_root``
 
 Between consecutive snapshots ``i-1`` and ``i`` (``chain[i].<check>``): ``version``,
 ``chain_id``, ``sequence`` (+1), ``prev_state_root`` (= the recomputed root of ``i-1``)
-and ``timestamp`` (not decreasing). Across the whole chain, an anchor whose sequence is
-one of the given snapshots must carry that snapshot's recomputed root
-(``chain.anchor[<sequence>]``).
+``timestamp`` (not decreasing) and ``anchors`` (the predecessor's anchors are kept
+unchanged: anchors are append-only). Across the whole chain, an anchor whose sequence
+is one of the given snapshots must carry that snapshot's recomputed root and its
+timestamp (``chain.anchor[<sequence>]``).
 
 Exit codes: 0 all checks passed; 1 a check failed; 3 some input was unreadable or
 malformed (this takes precedence over 1).
@@ -26,11 +29,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from ailee.anchors import check_anchor_records
 from ailee.errors import AileeError, DecodeError, ReasonCode, VerificationError
 from ailee.jsoncodec import JsonValue
 from ailee.limits import MAX_AMOUNT
 from ailee.snapshot import Snapshot, read_snapshot
-from ailee.state import ZERO_ROOT, Header
+from ailee.state import ZERO_ROOT, Anchor, L2State
 from ailee.stateroot import L2StateRoot
 
 __all__ = [
@@ -152,6 +156,12 @@ def check_snapshot(source: str, snapshot: Snapshot) -> SnapshotResult:
             f"{header.sequence}",
         )
     )
+    try:
+        check_anchor_records(header.chain_id, state.anchors)
+    except VerificationError as exc:
+        checks.append(_failed("anchors.chain", exc.code, exc.message))
+    else:
+        checks.append(_passed("anchors.chain", f"{len(state.anchors)} anchors"))
     root: bytes | None = None
     try:
         root = L2StateRoot.compute(state).root
@@ -180,8 +190,12 @@ def check_snapshot_bytes(source: str, data: bytes) -> SnapshotResult:
     return check_snapshot(source, snapshot)
 
 
-def _link_checks(index: int, prev: Header, cur: Header, prev_root: bytes | None) -> list[Check]:
+def _link_checks(
+    index: int, before: L2State, after: L2State, prev_root: bytes | None
+) -> list[Check]:
     name = f"chain[{index}]"
+    prev, cur = before.header, after.header
+    kept = after.anchors[: len(before.anchors)] == before.anchors
     expected_root = "none (not computable)" if prev_root is None else prev_root.hex()
     return [
         _verdict(
@@ -214,34 +228,53 @@ def _link_checks(index: int, prev: Header, cur: Header, prev_root: bytes | None)
             ReasonCode.CHAIN_TIMESTAMP_REGRESSION,
             f"timestamp {cur.timestamp_ms} is before {prev.timestamp_ms}",
         ),
+        _verdict(
+            f"{name}.anchors",
+            kept,
+            ReasonCode.CHAIN_ANCHORS_REWRITTEN,
+            f"the {len(before.anchors)} anchors of sequence {prev.sequence} are not kept "
+            f"unchanged by sequence {cur.sequence}",
+        ),
     ]
 
 
 def _anchor_checks(results: Sequence[SnapshotResult]) -> list[Check]:
-    roots = {
-        result.snapshot.state.header.sequence: result.root
+    known = {
+        result.snapshot.state.header.sequence: (result.root, result.snapshot.state.header)
         for result in results
         if result.snapshot is not None and result.root is not None
     }
     checks = []
-    seen: set[tuple[int, bytes]] = set()
+    seen: set[Anchor] = set()
     for result in results:
         if result.snapshot is None:
             continue
         for anchor in result.snapshot.state.anchors:
-            expected = roots.get(anchor.sequence)
-            if expected is None or (anchor.sequence, anchor.state_root) in seen:
+            if anchor.sequence not in known or anchor in seen:
                 continue
-            seen.add((anchor.sequence, anchor.state_root))
-            checks.append(
-                _verdict(
-                    f"chain.anchor[{anchor.sequence}]",
-                    anchor.state_root == expected,
-                    ReasonCode.CHAIN_ANCHOR_ROOT_MISMATCH,
-                    f"{result.source}: anchor root {anchor.state_root.hex()}, "
-                    f"recomputed root of sequence {anchor.sequence} is {expected.hex()}",
+            seen.add(anchor)
+            root, header = known[anchor.sequence]
+            name = f"chain.anchor[{anchor.sequence}]"
+            if anchor.state_root != root:
+                checks.append(
+                    _failed(
+                        name,
+                        ReasonCode.CHAIN_ANCHOR_ROOT_MISMATCH,
+                        f"{result.source}: anchor root {anchor.state_root.hex()}, recomputed "
+                        f"root of sequence {anchor.sequence} is {root.hex() if root else None}",
+                    )
                 )
-            )
+            elif anchor.timestamp_ms != header.timestamp_ms:
+                checks.append(
+                    _failed(
+                        name,
+                        ReasonCode.CHAIN_ANCHOR_TIMESTAMP_MISMATCH,
+                        f"{result.source}: anchor timestamp {anchor.timestamp_ms}, snapshot "
+                        f"{anchor.sequence} has {header.timestamp_ms}",
+                    )
+                )
+            else:
+                checks.append(_passed(name))
     return checks
 
 
@@ -295,10 +328,6 @@ def build_report(results: Sequence[SnapshotResult]) -> Report:
     for i in range(1, len(results)):
         before, after = results[i - 1], results[i]
         if before.snapshot is not None and after.snapshot is not None:
-            chain.extend(
-                _link_checks(
-                    i, before.snapshot.state.header, after.snapshot.state.header, before.root
-                )
-            )
+            chain.extend(_link_checks(i, before.snapshot.state, after.snapshot.state, before.root))
     chain.extend(_anchor_checks(results))
     return Report(tuple(results), tuple(chain))

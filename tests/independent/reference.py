@@ -306,7 +306,8 @@ RECORDS: dict[str, list[tuple[str, Any]]] = {
                 ("amount", k_amount), ("fee", k_amount),
                 ("status", k_enum("requested", "signed", "broadcast", "confirmed", "rejected")),
                 ("anchor_ref", k_optional(B32))],
-    "anchors": [("sequence", k_uint()), ("state_root", B32), ("commitment", B32)],
+    "anchors": [("sequence", k_uint()), ("timestamp_ms", k_uint()), ("state_root", B32),
+                ("recovery_metadata", B32), ("prev_commitment", B32), ("commitment", B32)],
     "tasks": [("id", k_id), ("task_type", k_id), ("priority", k_uint(0, 255)),
               ("submitter", k_id), ("payload_hash", B32), ("assignment", k_optional(k_id))],
     "telemetry": [("id", k_id), ("node_id", k_id), ("window_start_ms", k_uint()),
@@ -598,6 +599,26 @@ def read_snapshot(data: bytes) -> tuple[dict[str, Any], dict[str, list[Any]], by
     return header, sections, claimed
 
 
+def anchor_hash(chain_id: str, a: dict[str, Any]) -> bytes:
+    """Spec "Anchors": the commitment of an anchor record."""
+    cid = chain_id.encode()
+    msg = (bytes([len(cid)]) + cid + a["sequence"].to_bytes(8, "big")
+           + a["timestamp_ms"].to_bytes(8, "big") + a["state_root"] + a["recovery_metadata"]
+           + a["prev_commitment"])  # fmt: skip
+    return th("ailee/v2/anchor", msg)
+
+
+def check_anchor_chain(chain_id: str, anchors: list[dict[str, Any]]) -> str | None:
+    previous = bytes(32)
+    for a in anchors:
+        if a["prev_commitment"] != previous:
+            return "ANCHOR_CHAIN_BROKEN"
+        if a["commitment"] != anchor_hash(chain_id, a):
+            return "ANCHOR_COMMITMENT_MISMATCH"
+        previous = a["commitment"]
+    return None
+
+
 def check_snapshot(data: bytes) -> tuple[list[str], Any]:
     """Spec 11.1: the codes of failed checks in order, and (header, sections, root)."""
     try:
@@ -611,6 +632,9 @@ def check_snapshot(data: bytes) -> tuple[list[str], Any]:
         failures.append("ACCOUNTS_TOTAL_OVERFLOW")
     if any(a["sequence"] >= header["sequence"] for a in sections["anchors"]):
         failures.append("ANCHOR_SEQUENCE_NOT_PAST")
+    anchor_failure = check_anchor_chain(header["chain_id"], sections["anchors"])
+    if anchor_failure:
+        failures.append(anchor_failure)
     root = None
     try:
         root = state_root(header, sections)
@@ -640,12 +664,19 @@ def check_chain(documents: list[bytes]) -> list[str]:
             failures.append("CHAIN_PREV_ROOT_MISMATCH")
         if cur["timestamp_ms"] < prev["timestamp_ms"]:
             failures.append("CHAIN_TIMESTAMP_REGRESSION")
-    roots = {r[0]["sequence"]: r[2] for _, r in results if r is not None and r[2] is not None}
+        kept = b[1]["anchors"][: len(a[1]["anchors"])]
+        if kept != a[1]["anchors"]:
+            failures.append("CHAIN_ANCHORS_REWRITTEN")
+    known = {r[0]["sequence"]: r for _, r in results if r is not None and r[2] is not None}
     for _, r in results:
         if r is None:
             continue
         for anchor in r[1]["anchors"]:
-            expected = roots.get(anchor["sequence"])
-            if expected is not None and anchor["state_root"] != expected:
+            target = known.get(anchor["sequence"])
+            if target is None:
+                continue
+            if anchor["state_root"] != target[2]:
                 failures.append("CHAIN_ANCHOR_ROOT_MISMATCH")
+            elif anchor["timestamp_ms"] != target[0]["timestamp_ms"]:
+                failures.append("CHAIN_ANCHOR_TIMESTAMP_MISMATCH")
     return failures
