@@ -10,7 +10,7 @@ from tests.helpers import EXAMPLES, make_examples_module
 
 def test_examples_regenerate_identically(tmp_path: Path) -> None:
     make_examples_module().main([str(tmp_path)])
-    for name in ("genesis.json", "snapshot.json"):
+    for name in ("genesis.json", "snapshot.json", "evidence.json"):
         assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), (
             f"examples/{name} is stale: run python tools/make_examples.py"
         )

@@ -170,7 +170,18 @@ def test_report_json_schema() -> None:
     first = chain_states()[0]
     results = [check_snapshot_bytes("a", document(first)), check_snapshot_bytes("b", b"[")]
     doc = build_report(results).to_json()
-    assert set(doc) == {"ok", "exit_code", "root", "codes", "snapshots", "chain"}
+    assert set(doc) == {
+        "ok",
+        "exit_code",
+        "root",
+        "codes",
+        "snapshots",
+        "chain",
+        "evidence",
+        "notes",
+    }
+    assert doc["evidence"] == []
+    assert doc["notes"] == []
     assert doc["ok"] is False
     assert doc["exit_code"] == EXIT_MALFORMED
     assert doc["root"] is None

@@ -218,3 +218,54 @@ def merkle_block(header: bytes, txids: list[bytes], matches: set[int]) -> bytes:
         + compact_size(len(flags))
         + bytes(flags)
     )
+
+
+def anchor_transaction(script_pubkey: bytes, amount: int, tag: int) -> Tx:
+    """A transaction whose output 0 is the anchor output (its input is made up)."""
+    return Tx(
+        [(sha256d(b"funding" + bytes([tag])), 0, b"", 0xFFFFFFFD)],
+        [(amount, script_pubkey), (10_000, b"\x51\x20" + sha256d(b"change" + bytes([tag])))],
+    )
+
+
+def evidence_document(
+    outputs: list[tuple[int, bytes, tuple[bytes, list[bytes]] | None]],
+    confirmations: int,
+) -> dict[str, object]:
+    """An ``ailee-anchor-evidence`` document on a made-up regtest chain.
+
+    ``outputs``: (sequence, scriptPubKey, taproot (internal key, path) or None). All
+    anchoring transactions go in block 1, followed by ``confirmations - 1`` blocks.
+    """
+    genesis_hash = bytes.fromhex(
+        "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"
+    )[::-1]
+    txs = [
+        anchor_transaction(spk, 0 if spk[:1] == b"\x6a" else 50_000, k)
+        for k, (_, spk, _) in enumerate(outputs)
+    ]
+    raw, all_txs = block(genesis_hash, 1, REGTEST_GENESIS_TIME + 600, txs)
+    header = raw[:80]
+    on_top = mine_chain(sha256d(header), REGTEST_GENESIS_TIME + 600, confirmations - 1)
+    txids = [tx.txid() for tx in all_txs]
+    items = []
+    for k, (sequence, _, taproot) in enumerate(outputs):
+        items.append(
+            {
+                "sequence": sequence,
+                "tx": txs[k].serialize().hex(),
+                "txoutproof": merkle_block(header, txids, {k + 1}).hex(),
+                "vout": 0,
+                "taproot": None
+                if taproot is None
+                else {"internal_key": taproot[0].hex(), "path": [h.hex() for h in taproot[1]]},
+            }
+        )
+    return {
+        "format": "ailee-anchor-evidence",
+        "version": 1,
+        "network": "regtest",
+        "checkpoint": None,
+        "header_chains": [[h.hex() for h in [header, *on_top]]],
+        "anchors": items,
+    }

@@ -19,6 +19,12 @@ unchanged: anchors are append-only). Across the whole chain, an anchor whose seq
 is one of the given snapshots must carry that snapshot's recomputed root and its
 timestamp (``chain.anchor[<sequence>]``).
 
+With anchor evidence (:mod:`ailee.evidence`), checked against the anchors section of
+the last snapshot: ``evidence.decode``, ``evidence.headers`` (the most-work header
+chain is valid) and ``evidence.anchor[<sequence>]`` for each anchor it proves (the
+transaction is confirmed in that chain and its output commits to the anchor). Rules the
+headers did not allow to check are listed as notes, never skipped silently.
+
 Exit codes: 0 all checks passed; 1 a check failed; 3 some input was unreadable or
 malformed (this takes precedence over 1).
 """
@@ -46,6 +52,7 @@ __all__ = [
     "Report",
     "SnapshotResult",
     "build_report",
+    "check_evidence",
     "check_snapshot",
     "check_snapshot_bytes",
     "failed_input",
@@ -279,29 +286,100 @@ def _anchor_checks(results: Sequence[SnapshotResult]) -> list[Check]:
 
 
 @dataclass(frozen=True)
+class EvidenceResult:
+    """The checks of an anchor evidence document, and notes on what it left unchecked."""
+
+    checks: tuple[Check, ...]
+    notes: tuple[str, ...] = ()
+    malformed: bool = False
+
+
+def check_evidence(snapshot: SnapshotResult, data: bytes, min_confirmations: int) -> EvidenceResult:
+    """Check anchor evidence (a JSON document) against a snapshot's anchors section."""
+    from ailee.evidence import evidence_from_json, verify_anchor_item, verify_evidence_chain
+    from ailee.headers import display_hex
+
+    try:
+        evidence = evidence_from_json(data)
+    except DecodeError as exc:
+        return EvidenceResult((_failed("evidence.decode", exc.code, exc.message),), (), True)
+    checks = [_passed("evidence.decode")]
+    if snapshot.snapshot is None:
+        return EvidenceResult(tuple(checks))
+    try:
+        chain = verify_evidence_chain(evidence)
+    except AileeError as exc:
+        checks.append(_failed("evidence.headers", exc.code, exc.message))
+        return EvidenceResult(tuple(checks), (), isinstance(exc, DecodeError))
+    checks.append(
+        _passed(
+            "evidence.headers",
+            f"{chain.network}, heights {chain.base_height}..{chain.tip_height}, "
+            f"tip {display_hex(chain.tip_hash)}",
+        )
+    )
+    notes = [item.describe() for item in chain.unchecked]
+    state = snapshot.snapshot.state
+    malformed = False
+    for item in evidence.items:
+        name = f"evidence.anchor[{item.sequence}]"
+        try:
+            proof = verify_anchor_item(state, item, chain, min_confirmations)
+        except AileeError as exc:
+            checks.append(_failed(name, exc.code, exc.message))
+            malformed = malformed or isinstance(exc, DecodeError)
+            continue
+        txid = (
+            display_hex(proof.spv.proven[0][1])
+            if proof.spv.transaction is None
+            else (display_hex(proof.spv.transaction.txid))
+        )
+        checks.append(
+            _passed(
+                name,
+                f"{proof.form} output {item.vout} of {txid} in block {proof.spv.height} "
+                f"({proof.spv.confirmations} confirmations)",
+            )
+        )
+    return EvidenceResult(tuple(checks), tuple(notes), malformed)
+
+
+@dataclass(frozen=True)
 class Report:
     """The verdict over one or more snapshot documents given in chain order."""
 
     snapshots: tuple[SnapshotResult, ...]
     chain: tuple[Check, ...]
+    evidence: EvidenceResult | None = None
+
+    @property
+    def _evidence_checks(self) -> tuple[Check, ...]:
+        return () if self.evidence is None else self.evidence.checks
 
     @property
     def ok(self) -> bool:
-        """True if every snapshot and chain check passed."""
-        return all(result.ok for result in self.snapshots) and all(c.ok for c in self.chain)
+        """True if every snapshot, chain and evidence check passed."""
+        return (
+            all(result.ok for result in self.snapshots)
+            and all(c.ok for c in self.chain)
+            and all(c.ok for c in self._evidence_checks)
+        )
 
     @property
     def exit_code(self) -> int:
         """0 verified, 1 a check failed, 3 some input unreadable or malformed."""
-        if any(result.malformed for result in self.snapshots):
+        if any(result.malformed for result in self.snapshots) or (
+            self.evidence is not None and self.evidence.malformed
+        ):
             return EXIT_MALFORMED
         return EXIT_OK if self.ok else EXIT_FAILED
 
     @property
     def failures(self) -> list[Check]:
-        """Every failed check, snapshots first (in order), then the chain's."""
+        """Every failed check: snapshots first (in order), then the chain's, then evidence."""
         failed = [c for result in self.snapshots for c in result.checks if not c.ok]
-        return failed + [c for c in self.chain if not c.ok]
+        failed += [c for c in self.chain if not c.ok]
+        return failed + [c for c in self._evidence_checks if not c.ok]
 
     @property
     def root(self) -> bytes | None:
@@ -319,10 +397,14 @@ class Report:
             "codes": codes,
             "snapshots": [result.to_json() for result in self.snapshots],
             "chain": [check.to_json() for check in self.chain],
+            "evidence": [check.to_json() for check in self._evidence_checks],
+            "notes": [] if self.evidence is None else list(self.evidence.notes),
         }
 
 
-def build_report(results: Sequence[SnapshotResult]) -> Report:
+def build_report(
+    results: Sequence[SnapshotResult], evidence: EvidenceResult | None = None
+) -> Report:
     """Combine per-snapshot results, in chain order, with the checks between them."""
     chain: list[Check] = []
     for i in range(1, len(results)):
@@ -330,4 +412,4 @@ def build_report(results: Sequence[SnapshotResult]) -> Report:
         if before.snapshot is not None and after.snapshot is not None:
             chain.extend(_link_checks(i, before.snapshot.state, after.snapshot.state, before.root))
     chain.extend(_anchor_checks(results))
-    return Report(tuple(results), tuple(chain))
+    return Report(tuple(results), tuple(chain), evidence)

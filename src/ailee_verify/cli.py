@@ -25,9 +25,12 @@ from ailee.verify import (
     EXIT_MALFORMED,
     EXIT_OK,
     EXIT_USAGE,
+    Check,
+    EvidenceResult,
     Report,
     SnapshotResult,
     build_report,
+    check_evidence,
     check_snapshot_bytes,
     failed_input,
 )
@@ -98,6 +101,12 @@ def _print_report(report: Report) -> None:
             _print_check(check.ok, check.name, check.code, check.detail)
     for check in report.chain:
         _print_check(check.ok, check.name, check.code, check.detail)
+    if report.evidence is not None:
+        click.echo("anchor evidence:")
+        for check in report.evidence.checks:
+            _print_check(check.ok, check.name, check.code, check.detail, always=True)
+        for note in report.evidence.notes:
+            click.echo(f"  not checked: {note}")
     count = len(report.snapshots)
     if report.ok:
         tip = "" if report.root is None else f", tip root {report.root.hex()}"
@@ -106,10 +115,12 @@ def _print_report(report: Report) -> None:
         click.echo(f"NOT VERIFIED: {len(report.failures)} failed check(s)")
 
 
-def _print_check(ok: bool, name: str, code: ReasonCode | None, detail: str) -> None:
+def _print_check(
+    ok: bool, name: str, code: ReasonCode | None, detail: str, *, always: bool = False
+) -> None:
     mark = "ok  " if ok else "FAIL"
     reason = "" if code is None else f" [{code.value}]"
-    text = f" {detail}" if detail and not ok else ""
+    text = f" {detail}" if detail and (always or not ok) else ""
     click.echo(f"  {mark} {name}{reason}{text}")
 
 
@@ -136,17 +147,41 @@ def cli() -> None:
     ailee-l2-verify prove SNAPSHOT --section S --key K
     ailee-l2-verify check-proof PROOF --root HEX
     ailee-l2-verify vectors DIR
+    ailee-l2-verify spv --headers FILE --proof HEX_OR_FILE [--tx HEX_OR_FILE]
+    ailee-l2-verify anchor build SNAPSHOT [--taproot --internal-key HEX]
+    ailee-l2-verify anchor decode SCRIPT_HEX
 
     Exit codes: 0 verified, 1 a check failed, 2 usage error, 3 input unreadable or
     malformed, 4 internal error.
     """
 
 
+MIN_CONFIRMATIONS_DEFAULT = 6
+
+
 @cli.command("verify")
 @click.argument("snapshots", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def verify_command(snapshots: tuple[str, ...], as_json: bool, quiet: bool) -> None:
+@click.option(
+    "--evidence",
+    metavar="FILE",
+    help="Anchor evidence (JSON) to check against the last snapshot's anchors.",
+)
+@click.option(
+    "--min-confirmations",
+    type=click.IntRange(1, 1_000_000),
+    default=MIN_CONFIRMATIONS_DEFAULT,
+    show_default=True,
+    help="Confirmations each anchoring transaction needs.",
+)
+def verify_command(
+    snapshots: tuple[str, ...],
+    as_json: bool,
+    quiet: bool,
+    evidence: str | None,
+    min_confirmations: int,
+) -> None:
     """Verify each SNAPSHOT (JSON or CBOR) and the chain between consecutive ones."""
     results: list[SnapshotResult] = []
     for path in _progress(list(snapshots), quiet, "verifying"):
@@ -156,7 +191,17 @@ def verify_command(snapshots: tuple[str, ...], as_json: bool, quiet: bool) -> No
             results.append(failed_input(path, exc))
             continue
         results.append(check_snapshot_bytes(path, data))
-    report = build_report(results)
+    evidence_result = None
+    if evidence is not None:
+        try:
+            evidence_data = read_input(evidence)
+        except DecodeError as exc:
+            evidence_result = EvidenceResult(
+                (Check("evidence.decode", False, exc.code, exc.message),), (), True
+            )
+        else:
+            evidence_result = check_evidence(results[-1], evidence_data, min_confirmations)
+    report = build_report(results, evidence_result)
     if as_json:
         click.echo(jsoncodec.dumps(report.to_json()), nl=False)
     else:
@@ -277,6 +322,199 @@ def vectors_command(directory: Path, quiet: bool) -> None:
     click.echo(f"{passed} passed, {failed} failed")
     if failed:
         raise _Exit(EXIT_FAILED, ReasonCode.VECTOR_CASE_FAILED, f"{failed} vector case(s) failed")
+
+
+def _hex_or_file(value: str, what: str) -> bytes:
+    """Bytes given as hex on the command line, or a file holding them (hex or raw)."""
+    from ailee.fields import hex_to_bytes
+
+    text = value.strip().lower()
+    if text and len(text) % 2 == 0 and all(c in "0123456789abcdef" for c in text):
+        return hex_to_bytes(text, what)
+    data = read_input(value)
+    stripped = data.strip()
+    if stripped and all(c in b"0123456789abcdefABCDEF" for c in stripped):
+        return hex_to_bytes(stripped.decode().lower(), what)
+    return data
+
+
+@cli.command("spv")
+@click.option(
+    "--headers",
+    "header_files",
+    multiple=True,
+    required=True,
+    metavar="FILE",
+    help="Headers: raw 80-byte headers or hex, one per line. Repeat for competing chains.",
+)
+@click.option("--proof", required=True, metavar="HEX_OR_FILE", help="gettxoutproof output.")
+@click.option("--tx", "tx_arg", metavar="HEX_OR_FILE", help="The raw transaction.")
+@click.option("--network", "network_name", default="mainnet", show_default=True)
+@click.option("--checkpoint", metavar="HEIGHT:HASH", help="Trusted header (default: genesis).")
+@click.option(
+    "--min-confirmations", type=click.IntRange(1, 1_000_000), default=1, show_default=True
+)
+@click.option("--now", type=click.IntRange(0, 2**32), help="Unix time for the future-time rule.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def spv_command(  # noqa: PLR0917 (one parameter per option)
+    header_files: tuple[str, ...],
+    proof: str,
+    tx_arg: str | None,
+    network_name: str,
+    checkpoint: str | None,
+    min_confirmations: int,
+    now: int | None,
+    as_json: bool,
+) -> None:
+    """Prove that transactions are in the most-work Bitcoin chain (SPV), offline."""
+    from ailee.headerchain import Checkpoint, best_chain, parse_headers_file, verify_header_chain
+    from ailee.headers import display_hex
+    from ailee.networks import network
+    from ailee.spv import verify_txoutproof
+
+    try:
+        params = network(network_name)
+        trusted = None if checkpoint is None else Checkpoint.parse(checkpoint)
+    except DecodeError as exc:
+        raise _Exit(EXIT_USAGE, exc.code, exc.message) from None
+    try:
+        chains = [
+            verify_header_chain(parse_headers_file(read_input(path)), params, trusted, now)
+            for path in header_files
+        ]
+        chain = best_chain(chains)
+        raw_tx = None if tx_arg is None else _hex_or_file(tx_arg, "--tx")
+        result = verify_txoutproof(
+            _hex_or_file(proof, "--proof"),
+            chain,
+            raw_tx=raw_tx,
+            min_confirmations=min_confirmations,
+        )
+    except AileeError as exc:
+        if as_json:
+            click.echo(
+                jsoncodec.dumps({"ok": False, "code": exc.code.value, "detail": exc.message}),
+                nl=False,
+            )
+        raise _exit_for(exc) from None
+    if as_json:
+        click.echo(jsoncodec.dumps({"ok": True, **result.to_json()}), nl=False)  # type: ignore[dict-item]
+        return
+    for position, txid in result.proven:
+        click.echo(f"PROVEN txid {display_hex(txid)} (position {position})")
+    click.echo(
+        f"  in block {display_hex(result.block_hash)} at height {result.height} of "
+        f"{result.network}, {result.confirmations} confirmation(s) "
+        f"(tip {result.tip_height} {display_hex(result.tip_hash)})"
+    )
+    for line in result.unchecked:
+        click.echo(f"  not checked: {line}")
+
+
+@cli.group("anchor")
+def anchor_group() -> None:
+    """Build or decode anchors (OP_RETURN or Taproot)."""
+
+
+@anchor_group.command("build")
+@click.argument("snapshot")
+@click.option("--taproot", is_flag=True, help="Build a P2TR output instead of OP_RETURN.")
+@click.option("--internal-key", metavar="HEX", help="x-only internal key (with --taproot).")
+@click.option(
+    "--federation-leaf",
+    "federation_leaves",
+    multiple=True,
+    metavar="HEX",
+    help="A tapscript leaf of the federation (with --taproot); repeatable.",
+)
+@click.option(
+    "--recovery-metadata",
+    metavar="HEX",
+    default="00" * 32,
+    help="32-byte recovery-metadata commitment (default: all zero).",
+)
+def anchor_build_command(
+    snapshot: str,
+    taproot: bool,
+    internal_key: str | None,
+    federation_leaves: tuple[str, ...],
+    recovery_metadata: str,
+) -> None:
+    """Print, as JSON, the anchor record of SNAPSHOT and the output that commits to it.
+
+    The record chains onto the last anchor in SNAPSHOT's own anchors section; put it
+    in the anchors section of the next snapshot.
+    """
+    from ailee.anchors import anchor_script, build_taproot_anchor, make_anchor
+    from ailee.fields import Form, hex_to_bytes
+    from ailee.snapshot import read_snapshot
+    from ailee.state import write_fields
+    from ailee.stateroot import L2StateRoot
+
+    try:
+        recovery = hex_to_bytes(recovery_metadata, "--recovery-metadata")
+        if len(recovery) != 32:
+            raise DecodeError(ReasonCode.BYTES_WRONG_LENGTH, "--recovery-metadata: not 32 bytes")
+        if taproot != (internal_key is not None) or (federation_leaves and not taproot):
+            raise click.UsageError("--taproot and --internal-key go together")
+        key = None if internal_key is None else hex_to_bytes(internal_key, "--internal-key")
+        leaves = [hex_to_bytes(leaf, "--federation-leaf") for leaf in federation_leaves]
+    except DecodeError as exc:
+        raise _Exit(EXIT_USAGE, exc.code, exc.message) from None
+    try:
+        loaded = read_snapshot(read_input(snapshot))
+        root = L2StateRoot.compute(loaded.state).root
+        if root != loaded.state_root:
+            raise VerificationError(
+                ReasonCode.STATE_ROOT_MISMATCH,
+                f"{snapshot}: recomputed root {root.hex()}, claimed "
+                f"{loaded.state_root.hex()}; refusing to anchor it",
+            )
+        header = loaded.state.header
+        record = make_anchor(
+            chain_id=header.chain_id,
+            sequence=header.sequence,
+            timestamp_ms=header.timestamp_ms,
+            state_root=root,
+            recovery_metadata=recovery,
+            previous=loaded.state.anchors[-1] if loaded.state.anchors else None,
+        )
+        doc: dict[str, Any] = {"anchor": write_fields(record, Form.JSON)}
+        if key is None:
+            doc["op_return"] = {"script_pubkey": anchor_script(record.commitment).hex()}
+        else:
+            built = build_taproot_anchor(key, record.commitment, leaves)
+            doc["taproot"] = {
+                "internal_key": built.internal_key.hex(),
+                "output_key": built.output_key.hex(),
+                "script_pubkey": built.script_pubkey.hex(),
+                "merkle_root": built.merkle_root.hex(),
+                "anchor_leaf": built.anchor_leaf.hex(),
+                "anchor_path": [h.hex() for h in built.anchor_path],
+                "anchor_control_block": built.control_block().hex(),
+                "federation_control_blocks": [
+                    built.control_block(k).hex() for k in range(len(leaves))
+                ],
+            }
+    except AileeError as exc:
+        raise _exit_for(exc) from None
+    click.echo(jsoncodec.dumps(doc), nl=False)
+
+
+@anchor_group.command("decode")
+@click.argument("script_hex")
+def anchor_decode_command(script_hex: str) -> None:
+    """Decode an OP_RETURN anchor script (or Taproot anchor leaf) given in hex."""
+    from ailee.anchors import ANCHOR_VERSION, parse_anchor_script
+    from ailee.fields import hex_to_bytes
+
+    try:
+        commitment = parse_anchor_script(hex_to_bytes(script_hex.strip().lower(), "SCRIPT_HEX"))
+    except AileeError as exc:
+        raise _exit_for(exc) from None
+    click.echo(
+        jsoncodec.dumps({"version": ANCHOR_VERSION, "commitment": commitment.hex()}), nl=False
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -1,0 +1,241 @@
+"""Anchor evidence: proof that a snapshot's anchors are committed in Bitcoin.
+
+An evidence document (JSON, format ``ailee-anchor-evidence``, layout in
+``docs/spec.md`` section 16) carries, for a network and a trusted checkpoint (or
+genesis): one or more competing header chains, and for each anchor it proves, the raw
+anchoring transaction, its ``gettxoutproof`` bytes, the index of the committing output,
+and for a Taproot output the internal key and the anchor leaf's Merkle path.
+
+Verifying an item means: the most-work header chain is valid (:mod:`ailee.headerchain`);
+the transaction is in it with enough confirmations (:mod:`ailee.spv`); the anchor
+record of that sequence is in the snapshot's anchors section; and the named output
+commits to that record's commitment, as an OP_RETURN anchor script or a Taproot
+anchor leaf (:mod:`ailee.anchors`). Pure: the caller reads the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from ailee import jsoncodec
+from ailee.anchors import parse_anchor_script, verify_taproot_anchor
+from ailee.errors import DecodeError, ReasonCode, VerificationError
+from ailee.fields import check_version, expect_object, hex_to_bytes, wrong_type
+from ailee.headerchain import Checkpoint, HeaderChain, best_chain, verify_header_chain
+from ailee.headers import HEADER_SIZE
+from ailee.limits import MAX_HEADERS, MAX_UINT
+from ailee.networks import network
+from ailee.spv import SpvResult, verify_txoutproof
+from ailee.transactions import parse_transaction
+
+if TYPE_CHECKING:
+    from ailee.state import Anchor, L2State
+
+__all__ = [
+    "EVIDENCE_FORMAT",
+    "EVIDENCE_VERSION",
+    "AnchorEvidence",
+    "AnchorProof",
+    "EvidenceItem",
+    "evidence_from_json",
+    "evidence_to_json",
+    "verify_anchor_item",
+    "verify_evidence_chain",
+]
+
+EVIDENCE_FORMAT: Final = "ailee-anchor-evidence"
+EVIDENCE_VERSION: Final = 1
+#: Most competing header chains in one evidence document.
+MAX_HEADER_CHAINS: Final = 16
+#: Most anchor items in one evidence document.
+MAX_EVIDENCE_ITEMS: Final = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceItem:
+    """Evidence for one anchor: the transaction, its proof and the committing output."""
+
+    sequence: int
+    tx: bytes
+    txoutproof: bytes
+    vout: int
+    #: For a Taproot anchor: the internal key and the anchor leaf's Merkle path.
+    taproot: tuple[bytes, tuple[bytes, ...]] | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorEvidence:
+    """A parsed evidence document."""
+
+    network: str
+    checkpoint: Checkpoint | None
+    header_chains: tuple[bytes, ...]
+    items: tuple[EvidenceItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorProof:
+    """What one evidence item proved."""
+
+    anchor: Anchor
+    #: "op_return" or "taproot".
+    form: str
+    #: The anchoring transaction's txid (internal order).
+    txid: bytes
+    spv: SpvResult
+
+
+def _uint(value: Any, path: str, maximum: int = MAX_UINT) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise wrong_type(path, "integer", value)
+    if not 0 <= value <= maximum:
+        raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, f"{path}: {value} is out of range")
+    return value
+
+
+def _hex(value: Any, path: str, length: int | None = None) -> bytes:
+    if not isinstance(value, str):
+        raise wrong_type(path, "hex string", value)
+    data = hex_to_bytes(value, path)
+    if length is not None and len(data) != length:
+        raise DecodeError(
+            ReasonCode.BYTES_WRONG_LENGTH, f"{path}: expected {length} bytes, got {len(data)}"
+        )
+    return data
+
+
+def _list(value: Any, path: str, maximum: int) -> list[Any]:
+    if not isinstance(value, list):
+        raise wrong_type(path, "array", value)
+    if len(value) > maximum:
+        raise DecodeError(ReasonCode.INPUT_TOO_LARGE, f"{path}: more than {maximum} entries")
+    return value
+
+
+def _item(value: Any, path: str) -> EvidenceItem:
+    obj = expect_object(value, path, ("sequence", "tx", "txoutproof", "vout", "taproot"))
+    taproot = None
+    if obj["taproot"] is not None:
+        tap = expect_object(obj["taproot"], f"{path}.taproot", ("internal_key", "path"))
+        steps = _list(tap["path"], f"{path}.taproot.path", 128)
+        taproot = (
+            _hex(tap["internal_key"], f"{path}.taproot.internal_key", 32),
+            tuple(_hex(h, f"{path}.taproot.path[{k}]", 32) for k, h in enumerate(steps)),
+        )
+    return EvidenceItem(
+        sequence=_uint(obj["sequence"], f"{path}.sequence"),
+        tx=_hex(obj["tx"], f"{path}.tx"),
+        txoutproof=_hex(obj["txoutproof"], f"{path}.txoutproof"),
+        vout=_uint(obj["vout"], f"{path}.vout", 0xFFFF_FFFF),
+        taproot=taproot,
+    )
+
+
+def evidence_from_json(data: bytes) -> AnchorEvidence:
+    """Read an evidence document strictly (DecodeError with the field's path)."""
+    doc = jsoncodec.loads(data)
+    check_version(doc, "evidence", EVIDENCE_VERSION)
+    fields = ("format", "version", "network", "checkpoint", "header_chains", "anchors")
+    obj = expect_object(doc, "evidence", fields)
+    if obj["format"] != EVIDENCE_FORMAT:
+        raise DecodeError(ReasonCode.SCHEMA_BAD_FORMAT, f"evidence.format: not {EVIDENCE_FORMAT!r}")
+    if _uint(obj["version"], "evidence.version") != EVIDENCE_VERSION:
+        raise DecodeError(ReasonCode.SCHEMA_UNSUPPORTED_VERSION, "evidence.version: not 1")
+    name = obj["network"]
+    if not isinstance(name, str):
+        raise wrong_type("evidence.network", "string", name)
+    network(name)
+    checkpoint = None
+    if obj["checkpoint"] is not None:
+        if not isinstance(obj["checkpoint"], str):
+            raise wrong_type("evidence.checkpoint", "string or null", obj["checkpoint"])
+        checkpoint = Checkpoint.parse(obj["checkpoint"])
+    chains = []
+    for k, chain in enumerate(
+        _list(obj["header_chains"], "evidence.header_chains", MAX_HEADER_CHAINS)
+    ):
+        headers = _list(chain, f"evidence.header_chains[{k}]", MAX_HEADERS)
+        chains.append(
+            b"".join(
+                _hex(h, f"evidence.header_chains[{k}][{j}]", HEADER_SIZE)
+                for j, h in enumerate(headers)
+            )
+        )
+    items = tuple(
+        _item(value, f"evidence.anchors[{k}]")
+        for k, value in enumerate(_list(obj["anchors"], "evidence.anchors", MAX_EVIDENCE_ITEMS))
+    )
+    return AnchorEvidence(name, checkpoint, tuple(chains), items)
+
+
+def evidence_to_json(evidence: AnchorEvidence) -> str:
+    """The canonical JSON text of an evidence document."""
+    doc: dict[str, Any] = {
+        "format": EVIDENCE_FORMAT,
+        "version": EVIDENCE_VERSION,
+        "network": evidence.network,
+        "checkpoint": None if evidence.checkpoint is None else str(evidence.checkpoint),
+        "header_chains": [
+            [chain[k : k + HEADER_SIZE].hex() for k in range(0, len(chain), HEADER_SIZE)]
+            for chain in evidence.header_chains
+        ],
+        "anchors": [
+            {
+                "sequence": item.sequence,
+                "tx": item.tx.hex(),
+                "txoutproof": item.txoutproof.hex(),
+                "vout": item.vout,
+                "taproot": None
+                if item.taproot is None
+                else {
+                    "internal_key": item.taproot[0].hex(),
+                    "path": [h.hex() for h in item.taproot[1]],
+                },
+            }
+            for item in evidence.items
+        ],
+    }
+    return jsoncodec.dumps(doc)
+
+
+def verify_evidence_chain(evidence: AnchorEvidence) -> HeaderChain:
+    """Verify every header chain of the evidence; return the one with the most work."""
+    params = network(evidence.network)
+    chains = [
+        verify_header_chain(headers, params, evidence.checkpoint)
+        for headers in evidence.header_chains
+    ]
+    return best_chain(chains)
+
+
+def verify_anchor_item(
+    state: L2State, item: EvidenceItem, chain: HeaderChain, min_confirmations: int
+) -> AnchorProof:
+    """Check one item: the anchor exists, its transaction is confirmed in ``chain``,
+    and the named output commits to the anchor's commitment."""
+    anchor = next((a for a in state.anchors if a.sequence == item.sequence), None)
+    if anchor is None:
+        raise VerificationError(
+            ReasonCode.EVIDENCE_ANCHOR_UNKNOWN,
+            f"the snapshot has no anchor of sequence {item.sequence}",
+        )
+    spv = verify_txoutproof(
+        item.txoutproof, chain, raw_tx=item.tx, min_confirmations=min_confirmations
+    )
+    transaction = parse_transaction(item.tx)
+    output = transaction.output(item.vout)
+    if item.taproot is None:
+        committed = parse_anchor_script(output.script_pubkey)
+        if committed != anchor.commitment:
+            raise VerificationError(
+                ReasonCode.EVIDENCE_NO_COMMITMENT,
+                f"output {item.vout} commits to {committed.hex()}, the anchor of sequence "
+                f"{anchor.sequence} is {anchor.commitment.hex()}",
+            )
+        form = "op_return"
+    else:
+        internal_key, path = item.taproot
+        verify_taproot_anchor(output.script_pubkey, internal_key, anchor.commitment, path)
+        form = "taproot"
+    return AnchorProof(anchor, form, transaction.txid, spv)
