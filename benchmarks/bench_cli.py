@@ -10,8 +10,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ailee.anchors import make_anchor
 from ailee.snapshot import Snapshot, snapshot_to_cbor, snapshot_to_json
-from ailee.state import Account, Anchor, Header, L2State, PegIn
+from ailee.state import Account, Header, L2State, PegIn
 
 TARGET_NOTE = "informational (no target in the issue)"
 
@@ -46,7 +47,7 @@ def _best(repeats: int, argv: list[str]) -> float:
 def build(n: int) -> Snapshot:
     accounts = [Account(f"user-{i:06d}", (i * 7919) % 10**12, i % 50) for i in range(n)]
     pegins = [PegIn(i.to_bytes(32, "big"), 0, 10**6, f"user-{i:06d}", "minted") for i in range(10)]
-    anchors = [Anchor(0, b"\x02" * 32, b"\x03" * 32)]
+    anchors = [make_anchor(chain_id="bench", sequence=0, timestamp_ms=0, state_root=b"\x02" * 32)]
     header = Header(2, "bench", 1, b"\x01" * 32, 1_700_000_000_000)
     return Snapshot.of(L2State(header, accounts=accounts, pegins=pegins, anchors=anchors))
 

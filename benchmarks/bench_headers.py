@@ -229,13 +229,13 @@ def _lines(r: HeadersResult) -> list[tuple[str, str]]:
         ),
         (
             p + "ratio_floor",
-            f"{to_floor:.2f}  (target >= {TARGET_FLOOR}: {_verdict(to_floor, TARGET_FLOOR)})",
+            f"{to_floor:.3f}  (target >= {TARGET_FLOOR}: {_verdict(to_floor, TARGET_FLOOR)})",
         ),
         (
             p + "ratio_bitcoinlib",
-            f"{to_lib:.2f}  (target >= {TARGET_BITCOINLIB}: {_verdict(to_lib, TARGET_BITCOINLIB)})",
+            f"{to_lib:.3f}  (target >= {TARGET_BITCOINLIB}: {_verdict(to_lib, TARGET_BITCOINLIB)})",
         ),
-        (p + "ratio_bitcoinlib_gethash", f"{to_lib_gethash:.2f}  (informational)"),
+        (p + "ratio_bitcoinlib_gethash", f"{to_lib_gethash:.3f}  (informational)"),
     ]
 
 

@@ -58,6 +58,41 @@ def _examples() -> Any:
     return module
 
 
+def _tool(name: str) -> Any:
+    """A sibling script of tools/, loaded once under the name ``tools_<name>``."""
+    key = f"tools_{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    spec = importlib.util.spec_from_file_location(key, ROOT / "tools" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[key] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _chain_states() -> list[L2State]:
+    """Genesis, the example snapshot, and a third snapshot anchoring the second."""
+    examples = _examples()
+    first = examples.genesis()
+    second = examples.second(L2StateRoot.compute(first).root)
+    second_root = L2StateRoot.compute(second).root
+    anchor = make_anchor(
+        chain_id=examples.CHAIN_ID,
+        sequence=1,
+        timestamp_ms=second.header.timestamp_ms,
+        state_root=second_root,
+        previous=second.anchors[-1],
+    )
+    third = dataclasses.replace(
+        second,
+        header=Header(2, examples.CHAIN_ID, 2, second_root, second.header.timestamp_ms + 1),
+        anchors=(*second.anchors, anchor),
+    )
+    return [first, second, third]
+
+
 def h32(label: str) -> bytes:
     """A fixed 32-byte value derived from a label."""
     return hashlib.sha256(label.encode()).digest()
@@ -1454,6 +1489,9 @@ def main(argv: list[str] | None = None) -> None:
             make().write(out, name)
         except AileeError as exc:
             raise SystemExit(f"{name}: {exc}") from None
+    bitcoin = _tool("generate_bitcoin_vectors")
+    for name, vf in bitcoin.bitcoin_vector_files(VectorFile, _chain_states()):
+        vf.write(out, name)
 
 
 if __name__ == "__main__":

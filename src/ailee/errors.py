@@ -145,7 +145,6 @@ class ReasonCode(StrEnum):
     # --- bitcoin transactions and spv -----------------------------------------------
     TX_MALFORMED = "TX_MALFORMED"
     TX_SIZE_64 = "TX_SIZE_64"
-    TX_TXID_MISMATCH = "TX_TXID_MISMATCH"
     TX_NOT_IN_PROOF = "TX_NOT_IN_PROOF"
     TX_OUTPUT_MISSING = "TX_OUTPUT_MISSING"
     TX_OUTPUT_AMOUNT_MISMATCH = "TX_OUTPUT_AMOUNT_MISMATCH"
@@ -364,7 +363,6 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ReasonCode.TX_SIZE_64: (
         "A transaction is 64 bytes without witness: it could pose as a Merkle inner node."
     ),
-    ReasonCode.TX_TXID_MISMATCH: "The raw transaction's txid is not the txid the proof proves.",
     ReasonCode.TX_NOT_IN_PROOF: "The proof does not prove the transaction asked about.",
     ReasonCode.TX_OUTPUT_MISSING: "The transaction has no output with the given index.",
     ReasonCode.TX_OUTPUT_AMOUNT_MISMATCH: "A transaction output's amount is not the expected one.",

@@ -13,6 +13,17 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
 ``ailee_proof_v1``            ``proof`` (document), ``root`` -> ``kind``, ``section_total``
 ``ailee_snapshot_v1``         ``document`` (text) or ``document_hex`` -> ``root``
 ``ailee_snapshot_chain_v1``   ``documents`` (list of text) -> verdict of the chain
+``ailee_header_chain_v1``     ``network`` or ``params``, ``checkpoint``, ``chains``, ``now``
+                              -> ``expected`` {tip_height, tip_hash, work, unchecked}
+``ailee_txoutproof_v1``       ``txoutproof`` -> ``expected`` {block_hash, matches}; or a
+                              branch: ``txid``, ``position``, ``branch``, ``merkle_root``
+``ailee_spv_v1``              a header chain as above, ``txoutproof``, ``tx``,
+                              ``min_confirmations`` -> ``expected`` {height, confirmations}
+``ailee_anchor_commitment_v1`` the anchor fields and ``chain_id`` -> ``commitment``
+``ailee_anchor_script_v1``    ``script`` -> ``commitment``
+``ailee_taproot_anchor_v1``   ``script_pubkey``, ``internal_key``, ``commitment``, ``path``
+``ailee_anchor_evidence_v1``  ``document`` (snapshot text), ``evidence`` (object),
+                              ``min_confirmations`` -> verdict of the evidence
 
 ``docs/spec.md`` ("Test vectors") describes each field.
 """
@@ -24,14 +35,20 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ailee import encoding, jsoncodec
+from ailee.anchors import anchor_commitment, parse_anchor_script, verify_taproot_anchor
 from ailee.errors import AileeError, DecodeError, ReasonCode
 from ailee.fields import Form, hex_to_bytes, wrong_type
+from ailee.headerchain import Checkpoint, HeaderChain, best_chain, verify_header_chain
+from ailee.headers import display_hex, from_display_hex
 from ailee.jsoncodec import JsonValue
+from ailee.networks import NetworkParams, network
 from ailee.proofs import proof_from_json, verify_proof
 from ailee.snapshot import snapshot_to_object
+from ailee.spv import verify_txoutproof
 from ailee.state import SECTION_NAMES, Header, L2State, read_fields, record_type
 from ailee.stateroot import L2StateRoot, leaf_hash
-from ailee.verify import build_report, check_snapshot_bytes
+from ailee.txmerkle import parse_merkle_block, verify_merkle_branch
+from ailee.verify import build_report, check_evidence, check_snapshot_bytes
 
 __all__ = ["VectorFileResult", "run_vector_document", "run_vector_file"]
 
@@ -163,6 +180,154 @@ def _run_snapshot(test: dict[str, Any]) -> None:
         _expect(test["canonical_cbor"] == canonical.hex(), "canonical CBOR differs")
 
 
+def _int_field(test: dict[str, Any], name: str) -> int:
+    value = test.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise wrong_type(name, "integer", value)
+    return value
+
+
+def _network(test: dict[str, Any]) -> NetworkParams:
+    if "params" not in test:
+        name = test.get("network")
+        if not isinstance(name, str):
+            raise wrong_type("network", "string", name)
+        return network(name)
+    params = test["params"]
+    if not isinstance(params, dict):
+        raise wrong_type("params", "object", params)
+    for name in ("interval", "target_spacing"):
+        if _int_field(params, name) < 1:
+            raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, f"params.{name} must be positive")
+    return NetworkParams(
+        name=str(params.get("name")),
+        pow_limit=int.from_bytes(_bytes_field(params, "pow_limit"), "big"),
+        interval=_int_field(params, "interval"),
+        target_spacing=_int_field(params, "target_spacing"),
+        allow_min_difficulty=params.get("allow_min_difficulty") is True,
+        no_retargeting=params.get("no_retargeting") is True,
+        enforce_bip94=params.get("enforce_bip94") is True,
+        bip34_height=_int_field(params, "bip34_height"),
+        bip66_height=_int_field(params, "bip66_height"),
+        bip65_height=_int_field(params, "bip65_height"),
+        genesis_header=_bytes_field(params, "genesis_header"),
+    )
+
+
+def _best_chain(test: dict[str, Any]) -> HeaderChain:
+    params = _network(test)
+    text = test.get("checkpoint")
+    if text is not None and not isinstance(text, str):
+        raise wrong_type("checkpoint", "string or null", text)
+    checkpoint = None if text is None else Checkpoint.parse(text)
+    now = test.get("now")
+    if now is not None and (not isinstance(now, int) or isinstance(now, bool)):
+        raise wrong_type("now", "integer or null", now)
+    chains = test.get("chains")
+    if not isinstance(chains, list):
+        raise wrong_type("chains", "array", chains)
+    verified = []
+    for i, headers in enumerate(chains):
+        if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers):
+            raise wrong_type(f"chains[{i}]", "array of hex strings", headers)
+        raw = b"".join(hex_to_bytes(h, f"chains[{i}]") for h in headers)
+        verified.append(verify_header_chain(raw, params, checkpoint, now))
+    return best_chain(verified)
+
+
+def _run_header_chain(test: dict[str, Any]) -> None:
+    chain = _best_chain(test)
+    expected = test.get("expected", {})
+    _expect(expected.get("tip_height") == chain.tip_height, "tip height differs")
+    _expect(expected.get("tip_hash") == display_hex(chain.tip_hash), "tip hash differs")
+    _expect(expected.get("work") == f"{chain.work:x}", "work differs")
+    unchecked = [[u.rule, u.first_height, u.last_height] for u in chain.unchecked]
+    _expect(expected.get("unchecked") == unchecked, f"unchecked rules differ: {unchecked}")
+
+
+def _display(test: dict[str, Any], name: str) -> bytes:
+    value = test.get(name)
+    if not isinstance(value, str):
+        raise wrong_type(name, "hex string", value)
+    return from_display_hex(value, name)
+
+
+def _run_txoutproof(test: dict[str, Any]) -> None:
+    if "txoutproof" in test:
+        block = parse_merkle_block(_bytes_field(test, "txoutproof"))
+        matches = [{"position": p, "txid": display_hex(t)} for p, t in block.verify()]
+        expected = test.get("expected", {})
+        _expect(expected.get("block_hash") == display_hex(block.block_hash), "block differs")
+        _expect(expected.get("matches") == matches, f"matches differ: {matches}")
+        return
+    branch = test.get("branch")
+    if not isinstance(branch, list):
+        raise wrong_type("branch", "array", branch)
+    verify_merkle_branch(
+        _display(test, "txid"),
+        _int_field(test, "position"),
+        [from_display_hex(str(h), "branch") for h in branch],
+        _display(test, "merkle_root"),
+    )
+
+
+def _run_spv(test: dict[str, Any]) -> None:
+    chain = _best_chain(test)
+    raw_tx = None if test.get("tx") is None else _bytes_field(test, "tx")
+    result = verify_txoutproof(
+        _bytes_field(test, "txoutproof"),
+        chain,
+        raw_tx=raw_tx,
+        min_confirmations=_int_field(test, "min_confirmations"),
+    )
+    expected = test.get("expected", {})
+    _expect(expected.get("height") == result.height, "height differs")
+    _expect(expected.get("confirmations") == result.confirmations, "confirmations differ")
+
+
+def _run_anchor_commitment(test: dict[str, Any]) -> None:
+    chain_id = test.get("chain_id")
+    if not isinstance(chain_id, str):
+        raise wrong_type("chain_id", "string", chain_id)
+    commitment = anchor_commitment(
+        chain_id=chain_id,
+        sequence=_int_field(test, "sequence"),
+        timestamp_ms=_int_field(test, "timestamp_ms"),
+        state_root=_bytes_field(test, "state_root"),
+        recovery_metadata=_bytes_field(test, "recovery_metadata"),
+        prev_commitment=_bytes_field(test, "prev_commitment"),
+    )
+    _expect(test.get("commitment") == commitment.hex(), "commitment differs")
+
+
+def _run_anchor_script(test: dict[str, Any]) -> None:
+    commitment = parse_anchor_script(_bytes_field(test, "script"))
+    _expect(test.get("commitment") == commitment.hex(), "commitment differs")
+
+
+def _run_taproot_anchor(test: dict[str, Any]) -> None:
+    path = test.get("path")
+    if not isinstance(path, list):
+        raise wrong_type("path", "array", path)
+    verify_taproot_anchor(
+        _bytes_field(test, "script_pubkey"),
+        _bytes_field(test, "internal_key"),
+        _bytes_field(test, "commitment"),
+        [hex_to_bytes(str(h), "path") for h in path],
+    )
+
+
+def _run_evidence(test: dict[str, Any]) -> None:
+    result = check_snapshot_bytes(f"tcId {test.get('tcId')}", _document(test))
+    _first_failure(list(result.checks))
+    evidence = check_evidence(
+        result,
+        jsoncodec.dumps(test.get("evidence")).encode("utf-8"),
+        _int_field(test, "min_confirmations"),
+    )
+    _first_failure(list(evidence.checks))
+
+
 def _run_chain(test: dict[str, Any]) -> None:
     documents = test.get("documents")
     if not isinstance(documents, list):
@@ -183,6 +348,13 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_proof_v1": _run_proof,
     "ailee_snapshot_v1": _run_snapshot,
     "ailee_snapshot_chain_v1": _run_chain,
+    "ailee_header_chain_v1": _run_header_chain,
+    "ailee_txoutproof_v1": _run_txoutproof,
+    "ailee_spv_v1": _run_spv,
+    "ailee_anchor_commitment_v1": _run_anchor_commitment,
+    "ailee_anchor_script_v1": _run_anchor_script,
+    "ailee_taproot_anchor_v1": _run_taproot_anchor,
+    "ailee_anchor_evidence_v1": _run_evidence,
 }
 
 

@@ -680,3 +680,116 @@ def check_chain(documents: list[bytes]) -> list[str]:
             elif anchor["timestamp_ms"] != target[0]["timestamp_ms"]:
                 failures.append("CHAIN_ANCHOR_TIMESTAMP_MISMATCH")
     return failures
+
+
+# --- Section 15: anchors -------------------------------------------------------------
+
+
+def anchor_commitment_of(chain_id: str, fields: dict[str, Any]) -> bytes:
+    """Spec 15.1 from raw fields (bytes must be 32 long)."""
+    for name in ("state_root", "recovery_metadata", "prev_commitment"):
+        if len(fields[name]) != 32:
+            raise Rejected("BYTES_WRONG_LENGTH")
+    return anchor_hash(chain_id, fields)
+
+
+def parse_anchor_script(script: bytes) -> bytes:
+    """Spec 15.2, steps 1-5."""
+    if len(script) < 2 or script[0] != 0x6A:
+        raise Rejected("ANCHOR_NOT_OP_RETURN")
+    op = script[1]
+    if 1 <= op <= 0x4B:
+        start, n = 2, op
+    elif op == 0x4C and len(script) >= 3:
+        start, n = 3, script[2]
+    elif op == 0x4D and len(script) >= 4:
+        start, n = 4, int.from_bytes(script[2:4], "little")
+    elif op == 0x4E and len(script) >= 6:
+        start, n = 6, int.from_bytes(script[2:6], "little")
+    else:
+        raise Rejected("ANCHOR_NOT_OP_RETURN")
+    if start + n != len(script):
+        raise Rejected("ANCHOR_NOT_OP_RETURN")
+    minimal = {2: True, 3: n >= 76, 4: n >= 256, 6: n >= 65536}[start]
+    if not minimal:
+        raise Rejected("ANCHOR_NON_MINIMAL_PUSH")
+    data = script[start:]
+    if data[:5] != b"ailee":
+        raise Rejected("ANCHOR_BAD_MAGIC")
+    if len(data) == 5:
+        raise Rejected("ANCHOR_BAD_LENGTH")
+    if data[5] != 1:
+        raise Rejected("ANCHOR_UNKNOWN_VERSION")
+    if len(data) != 38:
+        raise Rejected("ANCHOR_BAD_LENGTH")
+    return data[6:]
+
+
+# secp256k1, affine coordinates, stdlib only (spec 15.3 needs lift_x and P + tG).
+_P = 2**256 - 2**32 - 977
+_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_G = (
+    0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798,
+    0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8,
+)
+
+
+def _add(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a[0] == b[0] and (a[1] + b[1]) % _P == 0:
+        return None
+    if a == b:
+        lam = 3 * a[0] * a[0] * pow(2 * a[1], _P - 2, _P) % _P
+    else:
+        lam = (b[1] - a[1]) * pow(b[0] - a[0], _P - 2, _P) % _P
+    x = (lam * lam - a[0] - b[0]) % _P
+    return (x, (lam * (a[0] - x) - a[1]) % _P)
+
+
+def _mul(k: int, point: Any) -> Any:
+    result = None
+    while k:
+        if k & 1:
+            result = _add(result, point)
+        point = _add(point, point)
+        k >>= 1
+    return result
+
+
+def _lift_x(x: int) -> Any:
+    if x >= _P:
+        return None
+    y = pow((x * x * x + 7) % _P, (_P + 1) // 4, _P)
+    if (y * y - x * x * x - 7) % _P:
+        return None
+    return (x, y if y % 2 == 0 else _P - y)
+
+
+def verify_taproot_anchor(spk: bytes, key: bytes, commitment: bytes, path: list[bytes]) -> None:
+    """Spec 15.3, in its order of errors."""
+    if len(spk) != 34 or spk[:2] != b"\x51\x20":
+        raise Rejected("TAPROOT_NOT_P2TR")
+    if len(path) > 128:
+        raise Rejected("TAPROOT_PATH_TOO_LONG")
+    if any(len(h) != 32 for h in path):
+        raise Rejected("BYTES_WRONG_LENGTH")
+    if len(key) != 32:
+        raise Rejected("BYTES_WRONG_LENGTH")
+    point = _lift_x(int.from_bytes(key, "big"))
+    if point is None:
+        raise Rejected("TAPROOT_INVALID_KEY")
+    script = b"\x6a\x26ailee\x01" + commitment
+    node = th("TapLeaf", b"\xc0" + bytes([len(script)]) + script)
+    for h in path:
+        node = th("TapBranch", min(node, h) + max(node, h))
+    t = int.from_bytes(th("TapTweak", key + node), "big")
+    if t >= _N:
+        raise Rejected("TAPROOT_TWEAK_INVALID")
+    q = _add(point, _mul(t, _G))
+    if q is None:
+        raise Rejected("TAPROOT_TWEAK_INVALID")
+    if q[0].to_bytes(32, "big") != spk[2:]:
+        raise Rejected("TAPROOT_OUTPUT_KEY_MISMATCH")
