@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ailee.errors import DecodeError, ReasonCode, VerificationError
 from ailee.headerchain import (
@@ -418,3 +420,47 @@ def test_checkpoint_text() -> None:
         with pytest.raises(DecodeError) as info:
             Checkpoint.parse(bad)
         assert info.value.code in {ReasonCode.CHECKPOINT_INVALID, ReasonCode.HEX_INVALID}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=-700, max_value=900), min_size=1, max_size=30))
+def test_median_time_rule_against_a_naive_oracle(steps: list[int]) -> None:
+    """Times that go up and down: the first header the naive rule refuses is refused."""
+    times = [T0]
+    headers: list[bytes] = []
+    prev = GENESIS_HASH
+    for step in steps:
+        time = times[-1] + step
+        headers.append(regtest.mine(prev, time))
+        prev = block_hash(headers[-1])
+        times.append(time)
+    first_bad = next(
+        (
+            k
+            for k in range(1, len(times))
+            if times[k] <= sorted(times[max(0, k - 11) : k])[len(times[max(0, k - 11) : k]) // 2]
+        ),
+        None,
+    )
+    if first_bad is None:
+        assert verify_header_chain(b"".join(headers), REGTEST).tip_height == len(headers)
+    else:
+        err = expect(ReasonCode.HEADERS_TIME_TOO_OLD, b"".join(headers), REGTEST)
+        assert f"header {first_bad}:" in err.message
+    # From a checkpoint at height 3 (its header not given): heights 4..14 lack a full
+    # window and are listed; from height 15 on the rule applies exactly.
+    if len(headers) > 3:
+        checkpoint = Checkpoint(3, block_hash(headers[2]))
+        late_bad = next(
+            (k for k in range(15, len(times)) if times[k] <= sorted(times[k - 11 : k])[5]),
+            None,
+        )
+        if late_bad is None:
+            chain = verify_header_chain(b"".join(headers[3:]), REGTEST, checkpoint)
+            assert chain.tip_height == len(headers)
+            assert "median time past" in rules(chain)
+        else:
+            err = expect(
+                ReasonCode.HEADERS_TIME_TOO_OLD, b"".join(headers[3:]), REGTEST, checkpoint
+            )
+            assert f"header {late_bad}:" in err.message

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from bisect import insort
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -54,6 +53,8 @@ __all__ = [
 ]
 
 _HEADER: Final = struct.Struct("<i32s32sIII")
+#: The fields the chain rules read: version, previous hash, time, nBits.
+_FIELDS: Final = struct.Struct("<i32s32xII4x")
 _MEDIAN_SPAN: Final = 11
 #: Core's MAX_FUTURE_BLOCK_TIME: two hours.
 MAX_FUTURE_BLOCK_TIME: Final = 2 * 60 * 60
@@ -313,6 +314,19 @@ class _Verifier:
             )
 
 
+def _median(times: list[int | None]) -> int:
+    """Core's GetMedianTimePast over these (all known) times: the upper median."""
+    known = sorted(t for t in times if t is not None)
+    return known[len(known) // 2]
+
+
+def _too_old(height: int, time: int, median: int) -> VerificationError:
+    return VerificationError(
+        ReasonCode.HEADERS_TIME_TOO_OLD,
+        f"header {height}: time {time} is not above the median {median} of the previous 11",
+    )
+
+
 def _version_ok(params: NetworkParams, height: int, version: int) -> bool:
     return not (
         (version < 2 and height >= params.bip34_height)
@@ -386,12 +400,18 @@ def verify_header_chain(
         work += block_work(decode_compact(bits_known[0]).target)
 
     sha256 = hashlib.sha256
-    unpack_from = _HEADER.unpack_from
+    unpack_from = _FIELDS.unpack_from
+    from_bytes = int.from_bytes
     interval = params.interval
     bip94 = params.enforce_bip94
+    min_difficulty = params.allow_min_difficulty
+    late_after = 2 * params.target_spacing
+    limit_bits = verifier.limit_bits
+    walk = verifier.walk
     min_version_height = min(params.bip34_height, params.bip66_height, params.bip65_height)
-    window = sorted(t for t in times if t is not None)  # sorted times of the last 11
     from_genesis = base.height == 0 and times[0] is not None
+    # The first index in ``hashes`` whose 11 predecessors' times are all known.
+    first_full = _MEDIAN_SPAN if times[0] is not None else _MEDIAN_SPAN + 1
     cached_bits = -1
     cached_target = 0
     cached_work = 0
@@ -399,14 +419,14 @@ def verify_header_chain(
     prev_bits = bits_known[0]
     prev_time = times[0]
     limit = (now + MAX_FUTURE_BLOCK_TIME) if now is not None else None
+    height = base.height
 
-    for index in range(start, count):
-        offset = index * HEADER_SIZE
-        raw = headers[offset : offset + HEADER_SIZE]
-        this_hash = sha256(sha256(raw).digest()).digest()
-        version, prev, _, time, bits, _ = unpack_from(headers, offset)
-        i = len(hashes)
-        height = base.height + i
+    # One pass, hot loop kept flat: every check below is Core's, in Core's order
+    # (proof of work, link, nBits, median time, timewarp, future time, version).
+    for i, offset in enumerate(range(start * 80, count * 80, 80), start=1):
+        this_hash = sha256(sha256(headers[offset : offset + 80]).digest()).digest()
+        version, prev, time, bits = unpack_from(headers, offset)
+        height += 1
         if bits != cached_bits:
             try:
                 cached_target = target_from_bits(bits, params)
@@ -414,7 +434,7 @@ def verify_header_chain(
                 raise VerificationError(exc.code, f"header {height}: {exc.message}") from None
             cached_bits = bits
             cached_work = block_work(cached_target)
-        if int.from_bytes(this_hash, "little") > cached_target:
+        if from_bytes(this_hash, "little") > cached_target:
             raise VerificationError(
                 ReasonCode.POW_INSUFFICIENT,
                 f"header {height} ({display_hex(this_hash)}) does not meet its target {bits:08x}",
@@ -425,46 +445,63 @@ def verify_header_chain(
                 f"header {height}: previous hash {display_hex(prev)} is not header "
                 f"{height - 1} ({display_hex(prev_hash)})",
             )
-        if bits != prev_bits or height % interval == 0 or params.allow_min_difficulty:
-            verifier.check_difficulty(height, bits, time)
-        if len(window) == _MEDIAN_SPAN or (from_genesis and len(window) == i):
-            median = window[len(window) // 2]
-            if time <= median:
+        boundary = height % interval == 0
+        if min_difficulty and not boundary and prev_time is not None:
+            # Inline of expected_bits for the common case; None falls back below.
+            expected = limit_bits if time > prev_time + late_after else walk[-1]
+            if expected is None:
+                verifier.check_difficulty(height, bits, time)
+            elif bits != expected:
                 raise VerificationError(
-                    ReasonCode.HEADERS_TIME_TOO_OLD,
-                    f"header {height}: time {time} is not above the median {median} of the "
-                    "previous 11",
+                    ReasonCode.HEADERS_BAD_DIFFICULTY,
+                    f"header {height}: nBits {bits:08x}, the difficulty rules require "
+                    f"{expected:08x}",
                 )
+        elif bits != prev_bits or boundary or min_difficulty:
+            verifier.check_difficulty(height, bits, time)
+        if i >= first_full:
+            # Shortcut, exact: if header i-1 passed against its full window, at least
+            # six of the last 11 times are <= time(i-1), so a later time passes too.
+            if time <= prev_time or i == first_full:
+                median = _median(times[i - _MEDIAN_SPAN : i])
+                if time <= median:
+                    raise _too_old(height, time, median)
+        elif from_genesis:
+            median = _median(times[:i])
+            if time <= median:
+                raise _too_old(height, time, median)
         else:
             log.add("median time past", height, "fewer than 11 previous headers are known")
-        if bip94 and height % interval == 0 and prev_time is not None:
-            if time < prev_time - MAX_TIMEWARP:
+        if bip94 and boundary:
+            if prev_time is None:
+                log.add("BIP94 timewarp", height, "the parent header is not in the input")
+            elif time < prev_time - MAX_TIMEWARP:
                 raise VerificationError(
                     ReasonCode.HEADERS_TIMEWARP,
                     f"header {height}: time {time} is more than {MAX_TIMEWARP} s before its "
                     "parent's (BIP94)",
                 )
-        elif bip94 and height % interval == 0:
-            log.add("BIP94 timewarp", height, "the parent header is not in the input")
         if limit is not None and time > limit:
             raise VerificationError(
                 ReasonCode.HEADERS_TIME_TOO_NEW,
                 f"header {height}: time {time} is more than two hours after {now}",
             )
-        if height >= min_version_height and not _version_ok(params, height, version):
+        if (
+            version < 4
+            and height >= min_version_height
+            and not _version_ok(params, height, version)
+        ):
             raise VerificationError(
                 ReasonCode.HEADERS_BAD_VERSION,
                 f"header {height}: version {version} is below the minimum required there",
             )
-        # Slide the median window.
-        if len(window) == _MEDIAN_SPAN:
-            old = times[i - _MEDIAN_SPAN]
-            window.remove(old)  # type: ignore[arg-type]
-        insort(window, time)
         times.append(time)
         bits_known.append(bits)
-        if params.allow_min_difficulty:
-            verifier.push_walk(height, bits)
+        if min_difficulty:
+            if boundary or bits != limit_bits:
+                walk.append(bits)
+            else:
+                walk.append(walk[-1])
         hashes.append(this_hash)
         work += cached_work
         prev_hash, prev_bits, prev_time = this_hash, bits, time
@@ -488,7 +525,7 @@ def verify_header_chain(
         tuple(hashes),
         work,
         tuple(unchecked),
-        {h: position for position, h in enumerate(hashes)},
+        dict(zip(hashes, range(len(hashes)), strict=True)),
     )
 
 
