@@ -180,3 +180,18 @@ def test_evidence_for_another_snapshot_fails(
     status, _, err = run(capsys, str(SNAPSHOT), "--evidence", str(path))
     assert status == 1
     assert last_line(err).startswith("ailee-l2-verify: EVIDENCE_NO_COMMITMENT: ")
+
+
+def test_verify_with_evidence_and_now(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads(EVIDENCE.read_text())
+    last_time = int.from_bytes(bytes.fromhex(doc["header_chains"][0][-1])[68:72], "little")
+    status, out, err = run(
+        capsys, str(SNAPSHOT), "--evidence", str(EVIDENCE), "--now", str(last_time - 7200)
+    )
+    assert status == 0, err
+    assert "future time" not in out
+    status, _, err = run(
+        capsys, str(SNAPSHOT), "--evidence", str(EVIDENCE), "--now", str(last_time - 7201)
+    )
+    assert status == 1
+    assert last_line(err).startswith("ailee-l2-verify: HEADERS_TIME_TOO_NEW: ")

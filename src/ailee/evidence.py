@@ -199,11 +199,14 @@ def evidence_to_json(evidence: AnchorEvidence) -> str:
     return jsoncodec.dumps(doc)
 
 
-def verify_evidence_chain(evidence: AnchorEvidence) -> HeaderChain:
-    """Verify every header chain of the evidence; return the one with the most work."""
+def verify_evidence_chain(evidence: AnchorEvidence, now: int | None = None) -> HeaderChain:
+    """Verify every header chain of the evidence; return the one with the most work.
+
+    ``now`` (Unix seconds) enables the future-timestamp rule.
+    """
     params = network(evidence.network)
     chains = [
-        verify_header_chain(headers, params, evidence.checkpoint)
+        verify_header_chain(headers, params, evidence.checkpoint, now)
         for headers in evidence.header_chains
     ]
     return best_chain(chains)

@@ -294,8 +294,13 @@ class EvidenceResult:
     malformed: bool = False
 
 
-def check_evidence(snapshot: SnapshotResult, data: bytes, min_confirmations: int) -> EvidenceResult:
-    """Check anchor evidence (a JSON document) against a snapshot's anchors section."""
+def check_evidence(
+    snapshot: SnapshotResult, data: bytes, min_confirmations: int, now: int | None = None
+) -> EvidenceResult:
+    """Check anchor evidence (a JSON document) against a snapshot's anchors section.
+
+    ``now`` (Unix seconds) enables the rule that no header is over two hours ahead.
+    """
     from ailee.evidence import evidence_from_json, verify_anchor_item, verify_evidence_chain
     from ailee.headers import display_hex
 
@@ -307,7 +312,7 @@ def check_evidence(snapshot: SnapshotResult, data: bytes, min_confirmations: int
     if snapshot.snapshot is None:
         return EvidenceResult(tuple(checks))
     try:
-        chain = verify_evidence_chain(evidence)
+        chain = verify_evidence_chain(evidence, now)
     except AileeError as exc:
         checks.append(_failed("evidence.headers", exc.code, exc.message))
         return EvidenceResult(tuple(checks), (), isinstance(exc, DecodeError))

@@ -175,12 +175,18 @@ MIN_CONFIRMATIONS_DEFAULT = 6
     show_default=True,
     help="Confirmations each anchoring transaction needs.",
 )
-def verify_command(
+@click.option(
+    "--now",
+    type=click.IntRange(0, 2**32),
+    help="Unix time: refuse evidence headers more than two hours after it.",
+)
+def verify_command(  # noqa: PLR0917 (one parameter per option)
     snapshots: tuple[str, ...],
     as_json: bool,
     quiet: bool,
     evidence: str | None,
     min_confirmations: int,
+    now: int | None,
 ) -> None:
     """Verify each SNAPSHOT (JSON or CBOR) and the chain between consecutive ones."""
     results: list[SnapshotResult] = []
@@ -200,7 +206,7 @@ def verify_command(
                 (Check("evidence.decode", False, exc.code, exc.message),), (), True
             )
         else:
-            evidence_result = check_evidence(results[-1], evidence_data, min_confirmations)
+            evidence_result = check_evidence(results[-1], evidence_data, min_confirmations, now)
     report = build_report(results, evidence_result)
     if as_json:
         click.echo(jsoncodec.dumps(report.to_json()), nl=False)
