@@ -88,3 +88,35 @@ def test_read_snapshot_refuses_non_bytes(value: Any) -> None:
 def test_parse_key_refuses_non_text(value: Any) -> None:
     with pytest.raises(DecodeError):
         parse_key("accounts", value)
+
+
+# --- the Bitcoin layer's inputs ------------------------------------------------------
+
+EVIDENCE = json.loads((EXAMPLES / "evidence.json").read_text())
+EVIDENCE_PATHS = _paths(EVIDENCE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(EVIDENCE_PATHS), json_values)
+def test_damaged_evidence_raises_only_ailee_errors(path: tuple[Any, ...], new: Any) -> None:
+    from ailee.verify import check_evidence, check_snapshot_bytes
+
+    doc = _replace(EVIDENCE, path, new)
+    result = check_snapshot_bytes("s", (EXAMPLES / "snapshot.json").read_bytes())
+    outcome = check_evidence(result, json.dumps(doc).encode(), 6)
+    # Never an exception: every problem is a failed check with a reason code.
+    assert outcome.checks
+    assert all(check.ok or check.code is not None for check in outcome.checks)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_headers_files_and_proofs(data: bytes) -> None:
+    from ailee.headerchain import parse_headers_file, verify_header_chain
+    from ailee.networks import network
+    from ailee.txmerkle import parse_merkle_block
+
+    with contextlib.suppress(AileeError):
+        verify_header_chain(parse_headers_file(data), network("regtest"))
+    with contextlib.suppress(AileeError):
+        parse_merkle_block(data).verify()
