@@ -81,7 +81,7 @@ def test_spv_json_and_raw_headers(capsys: pytest.CaptureFixture[str], tmp_path: 
         (["--network", "nonet"], 2, "NETWORK_UNKNOWN"),
         (["--checkpoint", "12"], 2, "CHECKPOINT_INVALID"),
         (["--proof", "00"], 3, "BTC_TRUNCATED"),
-        (["--tx", "zz-missing-file"], 3, "FILE_UNREADABLE"),
+        (["--tx", "zz-neither-file-nor-hex"], 2, "HEX_INVALID"),
     ],
 )
 def test_spv_errors(
@@ -118,6 +118,9 @@ def test_anchor_build_and_decode(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "anchor", "decode", "6a03616263")
     assert status == 3
     assert last_line(err).startswith("ailee-l2-verify: ANCHOR_BAD_MAGIC: ")
+    status, _, err = run(capsys, "anchor", "decode", "6a0")
+    assert status == 2
+    assert last_line(err).startswith("ailee-l2-verify: HEX_INVALID: ")
 
 
 def test_anchor_build_taproot(capsys: pytest.CaptureFixture[str]) -> None:
@@ -134,6 +137,11 @@ def test_anchor_build_taproot(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(taproot["federation_control_blocks"]) == 1
     status, _, err = run(capsys, "anchor", "build", str(SNAPSHOT), "--taproot")
     assert status == 2
+    status, _, err = run(
+        capsys, "anchor", "build", str(SNAPSHOT), "--taproot", "--internal-key", "ab" * 31
+    )
+    assert status == 2
+    assert last_line(err).startswith("ailee-l2-verify: BYTES_WRONG_LENGTH: ")
     status, _, err = run(
         capsys, "anchor", "build", str(SNAPSHOT), "--taproot", "--internal-key", "ff" * 32
     )

@@ -89,19 +89,25 @@ def test_each_failure_has_its_code() -> None:
     doc = evidence_doc(state)
     other_doc = regtest.evidence_document([(0, b"\x6a\x01\x00", None)], 6)  # another block 1
     cases: list[tuple[Any, ReasonCode]] = [
-        (lambda d: d["anchors"][0].update(sequence=9), ReasonCode.EVIDENCE_ANCHOR_UNKNOWN),
+        (lambda d: d["anchors"][1].update(sequence=9), ReasonCode.EVIDENCE_ANCHOR_UNKNOWN),
         (lambda d: d["anchors"][0].update(vout=5), ReasonCode.TX_OUTPUT_MISSING),
         (lambda d: d["anchors"][0].update(vout=1), ReasonCode.ANCHOR_NOT_OP_RETURN),
         (
-            lambda d: d["anchors"][1].update(sequence=0, taproot=None),
+            lambda d: (d["anchors"].pop(0), d["anchors"][0].update(sequence=0, taproot=None)),
             ReasonCode.ANCHOR_NOT_OP_RETURN,
         ),
-        (lambda d: d["anchors"][0].update(sequence=1), ReasonCode.EVIDENCE_NO_COMMITMENT),
+        (
+            lambda d: (d["anchors"].pop(1), d["anchors"][0].update(sequence=1)),
+            ReasonCode.EVIDENCE_NO_COMMITMENT,
+        ),
         (
             lambda d: d["anchors"][1]["taproot"].update(path=[]),
             ReasonCode.TAPROOT_OUTPUT_KEY_MISMATCH,
         ),
-        (lambda d: d["anchors"][1].update(sequence=0), ReasonCode.TAPROOT_OUTPUT_KEY_MISMATCH),
+        (
+            lambda d: (d["anchors"].pop(0), d["anchors"][0].update(sequence=0)),
+            ReasonCode.TAPROOT_OUTPUT_KEY_MISMATCH,
+        ),
         (lambda d: d["anchors"][0].update(tx=d["anchors"][1]["tx"]), ReasonCode.TX_NOT_IN_PROOF),
         (lambda d: d["header_chains"][0].pop(0), ReasonCode.HEADERS_CHECKPOINT_MISMATCH),
         (lambda d: d["header_chains"][0].pop(2), ReasonCode.HEADERS_BROKEN_LINK),
@@ -153,6 +159,13 @@ def test_the_most_work_chain_is_used() -> None:
         ),
         (lambda d: d["anchors"][1]["taproot"].pop("path"), ReasonCode.SCHEMA_MISSING_FIELD),
         (lambda d: d.update(header_chains=[[]] * 17), ReasonCode.INPUT_TOO_LARGE),
+        (lambda d: d["anchors"][1].update(sequence=0), ReasonCode.LIST_NOT_SORTED_UNIQUE),
+        (lambda d: d["anchors"].reverse(), ReasonCode.LIST_NOT_SORTED_UNIQUE),
+        (
+            lambda d: d["anchors"][1]["taproot"].update(path=["00" * 32] * 129),
+            ReasonCode.TAPROOT_PATH_TOO_LONG,
+        ),
+        (lambda d: d.update(format=1), ReasonCode.SCHEMA_WRONG_TYPE),
     ],
 )
 def test_malformed_documents(change: Any, code: ReasonCode) -> None:

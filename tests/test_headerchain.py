@@ -464,3 +464,17 @@ def test_median_time_rule_against_a_naive_oracle(steps: list[int]) -> None:
                 ReasonCode.HEADERS_TIME_TOO_OLD, b"".join(headers[3:]), REGTEST, checkpoint
             )
             assert f"header {late_bad}:" in err.message
+
+
+def test_genesis_as_an_explicit_checkpoint_is_genesis() -> None:
+    headers = regtest.mine_chain(GENESIS_HASH, T0, 12)
+    implicit = verify_header_chain(b"".join(headers), REGTEST)
+    explicit = verify_header_chain(b"".join(headers), REGTEST, Checkpoint(0, GENESIS_HASH))
+    assert explicit.work == implicit.work
+    assert explicit.unchecked == implicit.unchecked
+    expect(
+        ReasonCode.HEADERS_CHECKPOINT_MISMATCH,
+        b"".join(headers[1:]),
+        REGTEST,
+        Checkpoint(0, block_hash(headers[0])),
+    )

@@ -6,21 +6,65 @@ A test regenerates it and requires identical text, so code and docs cannot drift
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
 from ailee.errors import REASON_CODES, ReasonCode
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "ailee"
+_RAISERS = {"DecodeError": "decode", "VerificationError": "verify", "ProofError": "proof"}
+
+
+def _raised_as() -> dict[str, set[str]]:
+    """For each code, the error classes it is raised with in src/ailee (an AST scan).
+
+    ``DecodeError(ReasonCode.X, ...)`` counts as decode; ``VerificationError`` and the
+    report's failed checks (``_failed``/``_verdict``) as verify; ``ProofError`` as proof.
+    """
+    found: dict[str, set[str]] = {}
+    for path in SRC.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            name = node.func.id
+            group = _RAISERS.get(name) or ("verify" if name in ("_failed", "_verdict") else None)
+            if group is None:
+                continue
+            for arg in node.args:
+                if (
+                    isinstance(arg, ast.Attribute)
+                    and isinstance(arg.value, ast.Name)
+                    and arg.value.id == "ReasonCode"
+                ):
+                    found.setdefault(arg.attr, set()).add(group)
+    return found
+
+
+RAISED = _raised_as()
+# ailee.evidence re-raises the OP_RETURN reader's DecodeErrors as VerificationErrors
+# (with the same code) when a well-formed evidence item names an output that is not
+# an anchor; the scan cannot see that, as the code is passed on as ``exc.code``.
+for _code in ("ANCHOR_NOT_OP_RETURN", "ANCHOR_NON_MINIMAL_PUSH", "ANCHOR_BAD_MAGIC",
+              "ANCHOR_UNKNOWN_VERSION", "ANCHOR_BAD_LENGTH"):  # fmt: skip
+    RAISED.setdefault(_code, set()).add("verify")
 
 
 def _group_of(code: ReasonCode) -> str:
     name = code.value
     if name in ("USAGE", "FILE_UNREADABLE", "VECTOR_CASE_FAILED", "INTERNAL_ERROR"):
         return "cli"
-    if name.startswith("PROOF_"):
+    groups = RAISED.get(name, set())
+    if "proof" in groups:
         return "proof"
-    if name.startswith(("STATE_ROOT", "ACCOUNTS_", "HEADER_", "ANCHOR_", "CHAIN_")):
+    if groups == {"decode"}:
+        return "decode"
+    if groups == {"verify"}:
         return "verify"
-    return "decode"
+    if groups:
+        return "both"
+    # Re-raised from a caught error (code=exc.code) only: the prefix decides.
+    return "verify" if name.startswith(("POW_", "HEADERS_")) else "decode"
 
 
 TITLES = {
@@ -35,6 +79,13 @@ TITLES = {
         "1",
         "`VerificationError` or a failed check in the report: the input is well-formed "
         "but does not hold what it claims.",
+    ),
+    "both": (
+        "Malformed input or failed verification",
+        "3 when the input itself is malformed, 1 when well-formed input fails a check",
+        "Raised as a `DecodeError` where the thing is given directly (for example a script "
+        "to `anchor decode`) and as a `VerificationError` where well-formed evidence points "
+        "at it (for example an output that is not an anchor).",
     ),
     "proof": (
         "Failed proofs",

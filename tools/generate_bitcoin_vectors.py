@@ -1038,14 +1038,14 @@ def evidence_vectors(vector_file: Callable[..., Any], states: list[Any]) -> Any:
     case(
         invalid,
         "an anchor the snapshot does not have",
-        lambda d: d["anchors"][0].update(sequence=5),
+        lambda d: d["anchors"][1].update(sequence=5),
         code="EVIDENCE_ANCHOR_UNKNOWN",
         flags=e,
     )
     case(
         invalid,
         "the OP_RETURN commits to another anchor",
-        lambda d: d["anchors"][0].update(sequence=1),
+        lambda d: (d["anchors"].pop(1), d["anchors"][0].update(sequence=1)),
         code="EVIDENCE_NO_COMMITMENT",
         flags=e,
     )
@@ -1090,6 +1090,13 @@ def evidence_vectors(vector_file: Callable[..., Any], states: list[Any]) -> Any:
         lambda d: d["header_chains"][0].pop(2),
         code="HEADERS_BROKEN_LINK",
         flags=e,
+    )
+    case(
+        invalid,
+        "anchors not in ascending sequence",
+        lambda d: d["anchors"].reverse(),
+        code="LIST_NOT_SORTED_UNIQUE",
+        flags=i,
     )
     case(
         invalid,

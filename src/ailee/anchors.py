@@ -37,6 +37,7 @@ __all__ = [
     "ANCHOR_MAGIC",
     "ANCHOR_PAYLOAD_SIZE",
     "ANCHOR_VERSION",
+    "MAX_TAPROOT_PATH",
     "TAPSCRIPT_LEAF_VERSION",
     "TaprootAnchor",
     "anchor_commitment",

@@ -15,11 +15,12 @@ anchor leaf (:mod:`ailee.anchors`). Pure: the caller reads the file.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from ailee import jsoncodec
-from ailee.anchors import parse_anchor_script, verify_taproot_anchor
+from ailee.anchors import MAX_TAPROOT_PATH, parse_anchor_script, verify_taproot_anchor
 from ailee.errors import DecodeError, ReasonCode, VerificationError
 from ailee.fields import check_version, expect_object, hex_to_bytes, wrong_type
 from ailee.headerchain import Checkpoint, HeaderChain, best_chain, verify_header_chain
@@ -115,21 +116,27 @@ def _list(value: Any, path: str, maximum: int) -> list[Any]:
 
 def _item(value: Any, path: str) -> EvidenceItem:
     obj = expect_object(value, path, ("sequence", "tx", "txoutproof", "vout", "taproot"))
+    sequence = _uint(obj["sequence"], f"{path}.sequence")
+    tx = _hex(obj["tx"], f"{path}.tx")
+    txoutproof = _hex(obj["txoutproof"], f"{path}.txoutproof")
+    vout = _uint(obj["vout"], f"{path}.vout", 0xFFFF_FFFF)
     taproot = None
     if obj["taproot"] is not None:
         tap = expect_object(obj["taproot"], f"{path}.taproot", ("internal_key", "path"))
-        steps = _list(tap["path"], f"{path}.taproot.path", 128)
+        internal_key = _hex(tap["internal_key"], f"{path}.taproot.internal_key", 32)
+        steps = tap["path"]
+        if not isinstance(steps, list):
+            raise wrong_type(f"{path}.taproot.path", "array", steps)
+        if len(steps) > MAX_TAPROOT_PATH:
+            raise DecodeError(
+                ReasonCode.TAPROOT_PATH_TOO_LONG,
+                f"{path}.taproot.path: more than {MAX_TAPROOT_PATH} hashes",
+            )
         taproot = (
-            _hex(tap["internal_key"], f"{path}.taproot.internal_key", 32),
+            internal_key,
             tuple(_hex(h, f"{path}.taproot.path[{k}]", 32) for k, h in enumerate(steps)),
         )
-    return EvidenceItem(
-        sequence=_uint(obj["sequence"], f"{path}.sequence"),
-        tx=_hex(obj["tx"], f"{path}.tx"),
-        txoutproof=_hex(obj["txoutproof"], f"{path}.txoutproof"),
-        vout=_uint(obj["vout"], f"{path}.vout", 0xFFFF_FFFF),
-        taproot=taproot,
-    )
+    return EvidenceItem(sequence, tx, txoutproof, vout, taproot)
 
 
 def evidence_from_json(data: bytes) -> AnchorEvidence:
@@ -138,6 +145,8 @@ def evidence_from_json(data: bytes) -> AnchorEvidence:
     check_version(doc, "evidence", EVIDENCE_VERSION)
     fields = ("format", "version", "network", "checkpoint", "header_chains", "anchors")
     obj = expect_object(doc, "evidence", fields)
+    if not isinstance(obj["format"], str):
+        raise wrong_type("evidence.format", "string", obj["format"])
     if obj["format"] != EVIDENCE_FORMAT:
         raise DecodeError(ReasonCode.SCHEMA_BAD_FORMAT, f"evidence.format: not {EVIDENCE_FORMAT!r}")
     if _uint(obj["version"], "evidence.version") != EVIDENCE_VERSION:
@@ -166,6 +175,12 @@ def evidence_from_json(data: bytes) -> AnchorEvidence:
         _item(value, f"evidence.anchors[{k}]")
         for k, value in enumerate(_list(obj["anchors"], "evidence.anchors", MAX_EVIDENCE_ITEMS))
     )
+    sequences = [item.sequence for item in items]
+    if any(a >= b for a, b in itertools.pairwise(sequences)):
+        raise DecodeError(
+            ReasonCode.LIST_NOT_SORTED_UNIQUE,
+            "evidence.anchors: sequences must be strictly ascending",
+        )
     return AnchorEvidence(name, checkpoint, tuple(chains), items)
 
 
@@ -229,7 +244,12 @@ def verify_anchor_item(
     transaction = parse_transaction(item.tx)
     output = transaction.output(item.vout)
     if item.taproot is None:
-        committed = parse_anchor_script(output.script_pubkey)
+        try:
+            committed = parse_anchor_script(output.script_pubkey)
+        except DecodeError as exc:
+            # A well-formed output that is not an anchor: the evidence is wrong, not
+            # malformed.
+            raise VerificationError(exc.code, f"output {item.vout}: {exc.message}") from None
         if committed != anchor.commitment:
             raise VerificationError(
                 ReasonCode.EVIDENCE_NO_COMMITMENT,

@@ -61,6 +61,7 @@ MAX_FUTURE_BLOCK_TIME: Final = 2 * 60 * 60
 #: BIP94's MAX_TIMEWARP: ten minutes.
 MAX_TIMEWARP: Final = 600
 _HEX_TEXT: Final = frozenset(b"0123456789abcdefABCDEF \t\r\n")
+_HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
 _U256: Final = (1 << 256) - 1
 
 
@@ -82,7 +83,11 @@ class Checkpoint:
         height = int(height_text)
         if height > MAX_UINT or (len(height_text) > 1 and height_text[0] == "0"):
             raise DecodeError(ReasonCode.CHECKPOINT_INVALID, f"bad checkpoint height {height_text}")
-        return cls(height, from_display_hex(hash_text, "checkpoint hash"))
+        try:
+            block = from_display_hex(hash_text, "checkpoint hash")
+        except DecodeError as exc:
+            raise DecodeError(ReasonCode.CHECKPOINT_INVALID, exc.message) from None
+        return cls(height, block)
 
     def __str__(self) -> str:
         return f"{self.height}:{display_hex(self.block_hash)}"
@@ -158,18 +163,13 @@ def parse_headers_file(data: bytes) -> bytes:
             stripped = line.strip()
             if not stripped:
                 continue
-            if len(stripped) != 2 * HEADER_SIZE:
+            if len(stripped) != 2 * HEADER_SIZE or not _HEX_DIGITS.issuperset(stripped):
                 raise DecodeError(
                     ReasonCode.BTC_HEADER_LENGTH,
-                    f"headers line {number}: expected {2 * HEADER_SIZE} hex digits, "
-                    f"got {len(stripped)}",
+                    f"headers line {number}: expected {2 * HEADER_SIZE} hex digits and "
+                    f"nothing else, got {len(stripped)} characters",
                 )
-            try:
-                out += bytes.fromhex(stripped)
-            except ValueError:
-                raise DecodeError(
-                    ReasonCode.HEX_INVALID, f"headers line {number}: not hexadecimal"
-                ) from None
+            out += bytes.fromhex(stripped)
         data = bytes(out)
     if len(data) % HEADER_SIZE:
         raise DecodeError(
@@ -219,17 +219,19 @@ def permitted_difficulty_transition(
 
 
 class _UncheckedLog:
-    """Collects unchecked rules, merging consecutive heights."""
+    """Collects unchecked rules, merging consecutive heights of the same rule."""
 
     def __init__(self) -> None:
         self.items: list[Unchecked] = []
+        self._latest: dict[tuple[str, str], int] = {}
 
     def add(self, rule: str, height: int, reason: str) -> None:
-        if self.items:
-            last = self.items[-1]
-            if last.rule == rule and last.reason == reason and last.last_height == height - 1:
-                self.items[-1] = Unchecked(rule, last.first_height, height, reason)
-                return
+        index = self._latest.get((rule, reason))
+        if index is not None and self.items[index].last_height == height - 1:
+            item = self.items[index]
+            self.items[index] = Unchecked(rule, item.first_height, height, reason)
+            return
+        self._latest[(rule, reason)] = len(self.items)
         self.items.append(Unchecked(rule, height, height, reason))
 
 
@@ -244,6 +246,10 @@ class _Verifier:
         self.bits: list[int | None] = []
         self.walk: list[int | None] = []
         self.log = _UncheckedLog()
+        # regtest: with no retargeting and genesis at the limit, every required nBits is
+        # the limit (by induction: the walk back can only ever find the limit).
+        genesis_bits = int.from_bytes(params.genesis_header[72:76], "little")
+        self.always_limit = params.no_retargeting and genesis_bits == self.limit_bits
 
     def push_walk(self, height: int, bits: int | None) -> None:
         """Record where Core's minimum-difficulty walk back stops from this header."""
@@ -257,6 +263,8 @@ class _Verifier:
     def expected_bits(self, height: int, time: int) -> int | None:
         """The nBits Core requires at ``height``, or None if the headers don't tell."""
         params = self.params
+        if self.always_limit:
+            return self.limit_bits
         i = height - self.base_height
         prev_bits = self.bits[i - 1]
         if height % params.interval:
@@ -292,7 +300,7 @@ class _Verifier:
                 )
             return
         prev_bits = self.bits[height - self.base_height - 1]
-        if height % self.params.interval == 0:
+        if height % self.params.interval == 0 and not self.params.no_retargeting:
             reason = (
                 f"the first header of the ending period ({height - self.params.interval}) "
                 "is not in the input"
@@ -361,6 +369,11 @@ def verify_header_chain(
         )
     genesis_hash = block_hash(params.genesis_header)
     base = checkpoint if checkpoint is not None else Checkpoint(0, genesis_hash)
+    if base.height == 0 and base.block_hash != genesis_hash:
+        raise VerificationError(
+            ReasonCode.HEADERS_CHECKPOINT_MISMATCH,
+            f"a checkpoint at height 0 must be the {params.name} genesis block",
+        )
     verifier = _Verifier(params, base.height)
     times, bits_known, log = verifier.times, verifier.bits, verifier.log
     hashes: list[bytes] = [base.block_hash]
@@ -381,7 +394,7 @@ def verify_header_chain(
         bits_known.append(bits0)
         start = 1
     elif first_prev == base.block_hash:
-        if base.height == 0 and checkpoint is None:
+        if base.height == 0:  # genesis: its fields are the network's
             _, _, _, time0, bits0, _ = _HEADER.unpack_from(params.genesis_header, 0)
             times.append(time0)
             bits_known.append(bits0)
@@ -407,6 +420,7 @@ def verify_header_chain(
     min_difficulty = params.allow_min_difficulty
     late_after = 2 * params.target_spacing
     limit_bits = verifier.limit_bits
+    always_limit = verifier.always_limit
     walk = verifier.walk
     min_version_height = min(params.bip34_height, params.bip66_height, params.bip65_height)
     from_genesis = base.height == 0 and times[0] is not None
@@ -446,7 +460,10 @@ def verify_header_chain(
                 f"{height - 1} ({display_hex(prev_hash)})",
             )
         boundary = height % interval == 0
-        if min_difficulty and not boundary and prev_time is not None:
+        if always_limit:
+            if bits != limit_bits:
+                verifier.check_difficulty(height, bits, time)
+        elif min_difficulty and not boundary and prev_time is not None:
             # Inline of expected_bits for the common case; None falls back below.
             expected = limit_bits if time > prev_time + late_after else walk[-1]
             if expected is None:

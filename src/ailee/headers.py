@@ -44,9 +44,11 @@ def display_hex(hash_bytes: bytes) -> str:
 
 
 def from_display_hex(text: str, what: str) -> bytes:
-    """Parse a 32-byte hash given in display order (64 hex digits) to internal order."""
-    if len(text) != 64 or any(c not in "0123456789abcdefABCDEF" for c in text):
-        raise DecodeError(ReasonCode.HEX_INVALID, f"{what}: expected 64 hex digits, got {text!r}")
+    """Parse a 32-byte hash given in display order (64 lowercase hex digits)."""
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise DecodeError(
+            ReasonCode.HEX_INVALID, f"{what}: expected 64 lowercase hex digits, got {text!r}"
+        )
     return bytes.fromhex(text)[::-1]
 
 

@@ -3,8 +3,9 @@
 Consensus-critical. Parsing is python-bitcoinlib's; on top of it ailee requires that
 the transaction re-serializes to exactly the bytes given (so non-shortest
 CompactSizes, a superfluous segwit marker or trailing bytes are rejected), that it has
-inputs and outputs, and that every output amount is in [0, 21 million BTC], as
-Bitcoin Core's ``CheckTransaction`` does. Hashes are in internal byte order.
+inputs and outputs, and that every output amount is in [0, 21 million BTC] (some of
+Bitcoin Core's ``CheckTransaction``; an SPV verifier sees no inputs' values, so the
+rest is Bitcoin's to enforce). Hashes are in internal byte order.
 """
 
 from __future__ import annotations
@@ -126,12 +127,16 @@ def parse_transaction(raw: bytes) -> Transaction:
 
 
 def is_transaction(data: bytes) -> bool:
-    """Whether ``data`` parses as a transaction (used on 64-byte Merkle node pairs)."""
+    """Whether ``data`` is a transaction without witness (used on 64-byte node pairs).
+
+    Only a serialization without witness hashes to a txid, so only such a one could
+    pose as a Merkle node.
+    """
     try:
-        parse_transaction(data)
+        parsed = parse_transaction(data)
     except DecodeError:
         return False
-    return True
+    return parsed.stripped_size == len(data)
 
 
 def require_not_inner_node_size(tx: Transaction) -> None:

@@ -330,17 +330,29 @@ def vectors_command(directory: Path, quiet: bool) -> None:
         raise _Exit(EXIT_FAILED, ReasonCode.VECTOR_CASE_FAILED, f"{failed} vector case(s) failed")
 
 
-def _hex_or_file(value: str, what: str) -> bytes:
-    """Bytes given as hex on the command line, or a file holding them (hex or raw)."""
-    from ailee.fields import hex_to_bytes
-
+def _cli_hex(value: str, what: str, length: int | None = None) -> bytes:
+    """Hex typed on the command line (either case); a bad one is a usage error (exit 2)."""
     text = value.strip().lower()
-    if text and len(text) % 2 == 0 and all(c in "0123456789abcdef" for c in text):
-        return hex_to_bytes(text, what)
+    if len(text) % 2 or not all(c in "0123456789abcdef" for c in text):
+        raise _Exit(EXIT_USAGE, ReasonCode.HEX_INVALID, f"{what}: not hexadecimal")
+    data = bytes.fromhex(text)
+    if length is not None and len(data) != length:
+        raise _Exit(
+            EXIT_USAGE,
+            ReasonCode.BYTES_WRONG_LENGTH,
+            f"{what}: expected {length} bytes, got {len(data)}",
+        )
+    return data
+
+
+def _hex_or_file(value: str, what: str) -> bytes:
+    """An existing file (raw bytes, or hex text), or else hex typed on the command line."""
+    if value != "-" and not os.path.exists(value):
+        return _cli_hex(value, what)
     data = read_input(value)
     stripped = data.strip()
     if stripped and all(c in b"0123456789abcdefABCDEF" for c in stripped):
-        return hex_to_bytes(stripped.decode().lower(), what)
+        return bytes.fromhex(stripped.decode("ascii"))
     return data
 
 
@@ -452,21 +464,16 @@ def anchor_build_command(
     in the anchors section of the next snapshot.
     """
     from ailee.anchors import anchor_script, build_taproot_anchor, make_anchor
-    from ailee.fields import Form, hex_to_bytes
+    from ailee.fields import Form
     from ailee.snapshot import read_snapshot
     from ailee.state import write_fields
     from ailee.stateroot import L2StateRoot
 
-    try:
-        recovery = hex_to_bytes(recovery_metadata, "--recovery-metadata")
-        if len(recovery) != 32:
-            raise DecodeError(ReasonCode.BYTES_WRONG_LENGTH, "--recovery-metadata: not 32 bytes")
-        if taproot != (internal_key is not None) or (federation_leaves and not taproot):
-            raise click.UsageError("--taproot and --internal-key go together")
-        key = None if internal_key is None else hex_to_bytes(internal_key, "--internal-key")
-        leaves = [hex_to_bytes(leaf, "--federation-leaf") for leaf in federation_leaves]
-    except DecodeError as exc:
-        raise _Exit(EXIT_USAGE, exc.code, exc.message) from None
+    if taproot != (internal_key is not None) or (federation_leaves and not taproot):
+        raise click.UsageError("--taproot and --internal-key go together")
+    recovery = _cli_hex(recovery_metadata, "--recovery-metadata", 32)
+    key = None if internal_key is None else _cli_hex(internal_key, "--internal-key", 32)
+    leaves = [_cli_hex(leaf, "--federation-leaf") for leaf in federation_leaves]
     try:
         loaded = read_snapshot(read_input(snapshot))
         root = L2StateRoot.compute(loaded.state).root
@@ -512,10 +519,10 @@ def anchor_build_command(
 def anchor_decode_command(script_hex: str) -> None:
     """Decode an OP_RETURN anchor script (or Taproot anchor leaf) given in hex."""
     from ailee.anchors import ANCHOR_VERSION, parse_anchor_script
-    from ailee.fields import hex_to_bytes
 
+    script = _cli_hex(script_hex, "SCRIPT_HEX")
     try:
-        commitment = parse_anchor_script(hex_to_bytes(script_hex.strip().lower(), "SCRIPT_HEX"))
+        commitment = parse_anchor_script(script)
     except AileeError as exc:
         raise _exit_for(exc) from None
     click.echo(
