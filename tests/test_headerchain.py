@@ -478,3 +478,14 @@ def test_genesis_as_an_explicit_checkpoint_is_genesis() -> None:
         REGTEST,
         Checkpoint(0, block_hash(headers[0])),
     )
+
+
+def test_same_tip_from_the_base_or_its_successor_is_chosen_alike() -> None:
+    headers = regtest.mine_chain(GENESIS_HASH, T0, 20)
+    checkpoint = Checkpoint(5, block_hash(headers[4]))
+    with_base = verify_header_chain(b"".join(headers[4:]), REGTEST, checkpoint)
+    without = verify_header_chain(b"".join(headers[5:]), REGTEST, checkpoint)
+    assert with_base.tip_hash == without.tip_hash
+    assert with_base.unchecked != without.unchecked
+    assert best_chain([with_base, without]) is with_base
+    assert best_chain([without, with_base]) is with_base

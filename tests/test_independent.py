@@ -15,18 +15,14 @@ from ailee.errors import DecodeError
 from ailee.snapshot import Snapshot, snapshot_to_json
 from ailee.stateroot import L2StateRoot
 from tests.independent import reference as ref
+from tests.independent import reference_bitcoin as btc
 from tests.strategies import states
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
-# Bitcoin's own rules (headers, Merkle proofs, SPV, evidence) are not re-implemented
-# here: they are checked against Bitcoin Core itself (tests/test_kernel_*.py) and
-# third-party vectors instead.
-NOT_IN_SECOND_IMPLEMENTATION = {
-    "ailee_header_chain_v1",
-    "ailee_txoutproof_v1",
-    "ailee_spv_v1",
-    "ailee_anchor_evidence_v1",
-}
+# Anchor evidence documents are not re-implemented here; headers, Merkle proofs and SPV
+# are (tests/independent/reference_bitcoin.py), and are also checked against Bitcoin
+# Core itself (tests/test_kernel_*.py) and third-party vectors.
+NOT_IN_SECOND_IMPLEMENTATION = {"ailee_anchor_evidence_v1"}
 
 SCHEMAS = {path.name: json.loads(path.read_text())["schema"] for path in VECTORS.glob("*.json")}
 CASES = [
@@ -127,6 +123,50 @@ def _taproot(case: dict[str, Any]) -> None:
     )
 
 
+def _best_chain(case: dict[str, Any]) -> btc.Chain:
+    if "params" in case:
+        net = btc.network_from_params(case["params"])
+    else:
+        net = btc.network(case["network"])
+    chains = [b"".join(bytes.fromhex(h) for h in chain) for chain in case["chains"]]
+    return btc.best_chain(net, case["checkpoint"], chains, case["now"])
+
+
+def _header_chain(case: dict[str, Any]) -> None:
+    chain = _best_chain(case)
+    expected = case["expected"]
+    assert chain.tip_height == expected["tip_height"]
+    assert btc.display(chain.tip_hash) == expected["tip_hash"]
+    assert format(chain.work, "x") == expected["work"]
+    assert [[r, a, b] for r, a, b, _ in chain.unchecked] == expected["unchecked"]
+
+
+def _txoutproof(case: dict[str, Any]) -> None:
+    if "txoutproof" in case:
+        block = btc.parse_txoutproof(bytes.fromhex(case["txoutproof"]))
+        matches = btc.extract_matches(block)
+        assert btc.display(block.header.hash) == case["expected"]["block_hash"]
+        assert [{"position": p, "txid": btc.display(t)} for p, t in matches] == (
+            case["expected"]["matches"]
+        )
+        return
+    btc.verify_branch(
+        btc.internal(case["txid"]),
+        case["position"],
+        [btc.internal(h) for h in case["branch"]],
+        btc.internal(case["merkle_root"]),
+    )
+
+
+def _spv(case: dict[str, Any]) -> None:
+    tx = None if case["tx"] is None else bytes.fromhex(case["tx"])
+    result = btc.verify_spv(
+        _best_chain(case), bytes.fromhex(case["txoutproof"]), tx, case["min_confirmations"]
+    )
+    assert result.height == case["expected"]["height"]
+    assert result.confirmations == case["expected"]["confirmations"]
+
+
 RUNNERS = {
     "ailee_cbor_decode_v1": _cbor,
     "ailee_section_root_v1": _section,
@@ -137,6 +177,9 @@ RUNNERS = {
     "ailee_anchor_commitment_v1": _anchor_commitment,
     "ailee_anchor_script_v1": _anchor_script,
     "ailee_taproot_anchor_v1": _taproot,
+    "ailee_header_chain_v1": _header_chain,
+    "ailee_txoutproof_v1": _txoutproof,
+    "ailee_spv_v1": _spv,
 }
 
 
@@ -163,6 +206,42 @@ def test_spec_worked_example_leaf() -> None:
     assert ref.leaf("accounts", record).hex() == (
         "65454fb0071f7090cb91a334b4f4b2fd41555c2d41e0638907d3531163ae498a"
     )
+
+
+def test_spec_bitcoin_examples() -> None:
+    """The worked examples of spec sections 16.2 to 16.4."""
+    genesis = {
+        "mainnet": "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f",
+        "testnet3": "000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943",
+        "testnet4": "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043",
+        "signet": "00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6",
+        "regtest": "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206",
+    }
+    limits = {"mainnet": 0x1D00FFFF, "testnet3": 0x1D00FFFF, "testnet4": 0x1D00FFFF,
+              "signet": 0x1E0377AE, "regtest": 0x207FFFFF}  # fmt: skip
+    for name, net in btc.NETWORKS.items():
+        assert btc.display(net.genesis_hash) == genesis[name]
+        assert net.limit_bits == limits[name]
+        btc.check_pow(btc.read_header(net.genesis), net)
+    mainnet = btc.NETWORKS["mainnet"]
+    assert btc.decode(0x1D00FFFF)[0] == 0xFFFF << 208
+    assert btc.work(0x1D00FFFF) == 0x100010001
+    assert btc.work(0x207FFFFF) == 2
+    for bits, code in [
+        (0x1D01FFFF, "POW_TARGET_ABOVE_LIMIT"),
+        (0x04923456, "POW_TARGET_NEGATIVE"),
+        (0x01003456, "POW_TARGET_ZERO"),
+        (0xFF123456, "POW_TARGET_OVERFLOW"),
+        (0x23000001, "POW_TARGET_OVERFLOW"),
+        (0x22000100, "POW_TARGET_OVERFLOW"),
+        (0x21010000, "POW_TARGET_OVERFLOW"),
+    ]:
+        with pytest.raises(ref.Rejected) as info:
+            btc.valid_target(bits, mainnet)
+        assert info.value.code == code
+    assert btc.valid_target(0x01123456, mainnet) == 0x12
+    assert btc.encode(btc.decode(0x05009234)[0]) == 0x05009234
+    assert btc.retarget(mainnet, 0x1D00FFFF, 0x1D00FFFF, 1261130161, 1262152739) == 0x1D00D86A
 
 
 @settings(max_examples=40)

@@ -549,8 +549,10 @@ def verify_header_chain(
 def best_chain(chains: Sequence[HeaderChain]) -> HeaderChain:
     """Of competing chains above the same base, the one with the most work.
 
-    Equal work is broken by the smaller tip hash (display order), so the choice never
-    depends on the order of the input.
+    Equal work is broken by the smaller tip hash (display order); between chains with
+    the same tip, the one with fewer unchecked entries wins (it started with the base's
+    own header), then the smaller list of their texts. The choice never depends on the
+    order of the input.
     """
     if not chains:
         raise DecodeError(ReasonCode.HEADERS_EMPTY, "no header chains given")
@@ -565,4 +567,14 @@ def best_chain(chains: Sequence[HeaderChain]) -> HeaderChain:
                 ReasonCode.HEADERS_CHECKPOINT_MISMATCH,
                 "competing header chains do not start from the same base",
             )
-    return min(chains, key=lambda chain: (-chain.work, chain.tip_hash[::-1]))
+    # Same tip (hence same headers) with different notes: one input started with the
+    # base's own header. Prefer the one that knew more, so order never matters.
+    return min(
+        chains,
+        key=lambda chain: (
+            -chain.work,
+            chain.tip_hash[::-1],
+            len(chain.unchecked),
+            [item.describe() for item in chain.unchecked],
+        ),
+    )
