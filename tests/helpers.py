@@ -3,33 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
 
-from ailee.anchors import make_anchor
 from ailee.snapshot import Snapshot, snapshot_to_json
-from ailee.state import Header, L2State
+from ailee.state import L2State
 from ailee.stateroot import L2StateRoot
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
-def load_tool(name: str) -> Any:
-    """A script of tools/ (not a package), imported from the repository."""
-    module_name = f"tools_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, ROOT / "tools" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Registered so that dataclasses (and pickling) can find the module by name.
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+def load_tool(name: str, folder: str = "tools") -> Any:
+    """A script of tools/ (or of another folder of scripts), imported by its name.
+
+    The folder goes on ``sys.path`` once, so the scripts import each other plainly, as
+    they do when run from the command line.
+    """
+    path = str(ROOT / folder)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    return importlib.import_module(name)
 
 
 def make_examples_module() -> Any:
@@ -39,23 +35,8 @@ def make_examples_module() -> Any:
 
 def chain_states() -> list[L2State]:
     """Three linked states: the two examples and a third that anchors the second."""
-    examples = make_examples_module()
-    first = examples.genesis()
-    second = examples.second(L2StateRoot.compute(first).root)
-    second_root = L2StateRoot.compute(second).root
-    anchor = make_anchor(
-        chain_id=examples.CHAIN_ID,
-        sequence=1,
-        timestamp_ms=second.header.timestamp_ms,
-        state_root=second_root,
-        previous=second.anchors[-1],
-    )
-    third = dataclasses.replace(
-        second,
-        header=Header(2, examples.CHAIN_ID, 2, second_root, second.header.timestamp_ms + 1),
-        anchors=(*second.anchors, anchor),
-    )
-    return [first, second, third]
+    states: list[L2State] = make_examples_module().chain_states()
+    return states
 
 
 def with_header(state: L2State, **changes: Any) -> L2State:

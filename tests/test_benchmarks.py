@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import ROOT
+from tests.helpers import load_tool
 
 
 def bench(name: str) -> Any:
-    key = f"benchmarks_{name}"
-    if key in sys.modules:
-        return sys.modules[key]
-    spec = importlib.util.spec_from_file_location(key, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[key] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_tool(name, folder="benchmarks")
 
 
 def test_state_root_benchmark_runs() -> None:

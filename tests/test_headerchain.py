@@ -18,7 +18,7 @@ from ailee.headerchain import (
     verify_header_chain,
 )
 from ailee.headers import block_hash, block_work, decode_compact, display_hex, encode_compact
-from ailee.networks import NetworkParams, network
+from ailee.networks import network
 from tests.btc import internal, load_bytes, load_json, regtest
 
 MAINNET = network("mainnet")
@@ -263,42 +263,12 @@ def test_regtest_bits_never_change() -> None:
     expect(ReasonCode.HEADERS_BAD_DIFFICULTY, bad, REGTEST)
 
 
-# A network with easy proof of work for mining in tests. Like Core's arith_uint256,
-# retargeting wraps at 2**256, so target * 4 * timespan must stay below it: the
-# spacing is 1 s (timespan 16 s) and the starting target about 2**246.
-EASY_BITS = 0x1F3FFFFF
-
-
-def easy_params(*, allow_min: bool = False, bip94: bool = False) -> NetworkParams:
-    genesis = regtest.mine(bytes(32), T0, EASY_BITS, version=1)
-    return NetworkParams("easy", (1 << 255) - 1, 16, 1, allow_min, False, bip94, 1, 1, 1, genesis)
-
-
-def time_of(header: bytes) -> int:
-    return int.from_bytes(header[68:72], "little")
-
-
-def bits_of(header: bytes) -> int:
-    return int.from_bytes(header[72:76], "little")
-
-
-def required_bits(params: NetworkParams, chain: list[bytes]) -> int:
-    height, last = len(chain), chain[-1]
-    if height % params.interval:
-        return bits_of(last)
-    first = chain[height - params.interval]
-    return next_work_required(params, bits_of(last), bits_of(first), time_of(first), time_of(last))
-
-
-def grow(
-    params: NetworkParams, count: int, step: int, base: list[bytes] | None = None
-) -> list[bytes]:
-    """Genesis and ``count`` headers ``step`` seconds apart, with the bits required."""
-    chain = list(base) if base else [params.genesis_header]
-    for _ in range(count):
-        bits = required_bits(params, chain)
-        chain.append(regtest.mine(block_hash(chain[-1]), time_of(chain[-1]) + step, bits))
-    return chain
+EASY_BITS = regtest.EASY_BITS
+easy_params = regtest.easy_params
+time_of = regtest.time_of
+bits_of = regtest.bits_of
+required_bits = regtest.required_bits
+grow = regtest.grow
 
 
 def test_retarget_every_interval_with_the_clamp() -> None:

@@ -9,14 +9,12 @@ data is checked by the tests from ``../shared/external-vectors/``.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ailee.anchors import anchor_commitment, anchor_script, build_taproot_anchor
-from ailee.headerchain import next_work_required
 from ailee.headers import block_hash, display_hex, encode_compact
 from ailee.networks import NetworkParams, network
 from ailee.snapshot import Snapshot, snapshot_to_json
@@ -24,24 +22,14 @@ from ailee.snapshot import Snapshot, snapshot_to_json
 TOOLS = Path(__file__).resolve().parent
 
 
-def _tool(name: str) -> Any:
-    key = f"tools_{name}"
-    if key in sys.modules:
-        return sys.modules[key]
-    spec = importlib.util.spec_from_file_location(key, TOOLS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[key] = module
-    spec.loader.exec_module(module)
-    return module
+if str(TOOLS) not in sys.path:
+    sys.path.insert(0, str(TOOLS))
+import regtest as rt  # noqa: E402 (a sibling script, found once tools/ is on the path)
 
-
-rt = _tool("regtest")
 REGTEST = network("regtest")
 GENESIS = block_hash(REGTEST.genesis_header)
 T0 = rt.REGTEST_GENESIS_TIME
-EASY_BITS = 0x1F3FFFFF
+EASY_BITS = rt.EASY_BITS
 # BIP340 test vector 1's public key (a valid x-only key) and a federation leaf.
 INTERNAL_KEY = bytes.fromhex("dff1d77f2a671c5f36183726db2341be58feae1da2deced843240f7b502ba659")
 FED_LEAVES = [bytes([0x20]) + bytes([k]) * 32 + b"\xac" for k in (1, 2, 3)]
@@ -51,10 +39,11 @@ def hexes(headers: list[bytes]) -> list[str]:
     return [h.hex() for h in headers]
 
 
-def easy_params(*, allow_min: bool = False, bip94: bool = False) -> NetworkParams:
-    """Easy proof of work, 16-block periods of 1-second blocks (see test_headerchain)."""
-    genesis = rt.mine(bytes(32), T0, EASY_BITS, version=1)
-    return NetworkParams("easy", (1 << 255) - 1, 16, 1, allow_min, False, bip94, 1, 1, 1, genesis)
+easy_params = rt.easy_params
+time_of = rt.time_of
+bits_of = rt.bits_of
+required_bits = rt.required_bits
+grow = rt.grow
 
 
 def params_json(params: NetworkParams) -> dict[str, Any]:
@@ -71,30 +60,6 @@ def params_json(params: NetworkParams) -> dict[str, Any]:
         "bip65_height": params.bip65_height,
         "genesis_header": params.genesis_header.hex(),
     }
-
-
-def time_of(header: bytes) -> int:
-    return int.from_bytes(header[68:72], "little")
-
-
-def bits_of(header: bytes) -> int:
-    return int.from_bytes(header[72:76], "little")
-
-
-def required_bits(params: NetworkParams, chain: list[bytes]) -> int:
-    height, last = len(chain), chain[-1]
-    if height % params.interval:
-        return bits_of(last)
-    first = chain[height - params.interval]
-    return next_work_required(params, bits_of(last), bits_of(first), time_of(first), time_of(last))
-
-
-def grow(params: NetworkParams, count: int, step: int) -> list[bytes]:
-    chain = [params.genesis_header]
-    for _ in range(count):
-        bits = required_bits(params, chain)
-        chain.append(rt.mine(block_hash(chain[-1]), time_of(chain[-1]) + step, bits))
-    return chain
 
 
 def header_vectors(vector_file: Callable[..., Any]) -> Any:

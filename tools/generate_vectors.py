@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
-import importlib.util
+import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -48,49 +48,16 @@ GENERATOR_VERSION = "1"
 
 
 def _examples() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "make_examples", ROOT / "tools" / "make_examples.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _tool(name: str) -> Any:
-    """A sibling script of tools/, loaded once under the name ``tools_<name>``."""
-    key = f"tools_{name}"
-    if key in sys.modules:
-        return sys.modules[key]
-    spec = importlib.util.spec_from_file_location(key, ROOT / "tools" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[key] = module
-    spec.loader.exec_module(module)
-    return module
+    """tools/make_examples.py (a sibling script, found once tools/ is on the path)."""
+    if str(ROOT / "tools") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tools"))
+    return importlib.import_module("make_examples")
 
 
 def _chain_states() -> list[L2State]:
     """Genesis, the example snapshot, and a third snapshot anchoring the second."""
-    examples = _examples()
-    first = examples.genesis()
-    second = examples.second(L2StateRoot.compute(first).root)
-    second_root = L2StateRoot.compute(second).root
-    anchor = make_anchor(
-        chain_id=examples.CHAIN_ID,
-        sequence=1,
-        timestamp_ms=second.header.timestamp_ms,
-        state_root=second_root,
-        previous=second.anchors[-1],
-    )
-    third = dataclasses.replace(
-        second,
-        header=Header(2, examples.CHAIN_ID, 2, second_root, second.header.timestamp_ms + 1),
-        anchors=(*second.anchors, anchor),
-    )
-    return [first, second, third]
+    states: list[L2State] = _examples().chain_states()
+    return states
 
 
 def h32(label: str) -> bytes:
@@ -1489,7 +1456,8 @@ def main(argv: list[str] | None = None) -> None:
             make().write(out, name)
         except AileeError as exc:
             raise SystemExit(f"{name}: {exc}") from None
-    bitcoin = _tool("generate_bitcoin_vectors")
+    _examples()  # puts tools/ on the path
+    bitcoin = importlib.import_module("generate_bitcoin_vectors")
     for name, vf in bitcoin.bitcoin_vector_files(VectorFile, _chain_states()):
         vf.write(out, name)
 

@@ -6,6 +6,7 @@ A test regenerates them and requires identical bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sys
@@ -93,6 +94,31 @@ def second(prev_root: bytes) -> L2State:
         ),
         federation=(FederationConfig(0, 2, SIGNERS),),
     )
+
+
+def third(second_state: L2State) -> L2State:
+    """Sequence 2: no change but the anchor of sequence 1 (chained onto sequence 0's)."""
+    root = L2StateRoot.compute(second_state).root
+    header = second_state.header
+    anchor = make_anchor(
+        chain_id=CHAIN_ID,
+        sequence=1,
+        timestamp_ms=header.timestamp_ms,
+        state_root=root,
+        previous=second_state.anchors[-1],
+    )
+    return dataclasses.replace(
+        second_state,
+        header=Header(2, CHAIN_ID, 2, root, header.timestamp_ms + 1),
+        anchors=(*second_state.anchors, anchor),
+    )
+
+
+def chain_states() -> list[L2State]:
+    """Three linked states: genesis, the example snapshot, and ``third`` of it."""
+    first = genesis()
+    snapshot = second(L2StateRoot.compute(first).root)
+    return [first, snapshot, third(snapshot)]
 
 
 def main(argv: list[str] | None = None) -> None:

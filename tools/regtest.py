@@ -11,6 +11,9 @@ import hashlib
 import struct
 from dataclasses import dataclass, field
 
+from ailee.headerchain import next_work_required
+from ailee.networks import NetworkParams
+
 REGTEST_BITS = 0x207FFFFF
 COIN = 100_000_000
 #: The regtest genesis block's hash and time (Bitcoin Core's chainparams).
@@ -269,3 +272,40 @@ def evidence_document(
         "header_chains": [[h.hex() for h in [header, *on_top]]],
         "anchors": items,
     }
+
+
+# A network with easy proof of work, for mining retargets in tests and vectors. Like
+# Core's arith_uint256, retargeting wraps at 2**256, so target * 4 * timespan must stay
+# below it: 16-block periods of 1-second blocks, starting target about 2**246.
+EASY_BITS = 0x1F3FFFFF
+
+
+def easy_params(*, allow_min: bool = False, bip94: bool = False) -> NetworkParams:
+    genesis = mine(bytes(32), REGTEST_GENESIS_TIME, EASY_BITS, version=1)
+    return NetworkParams("easy", (1 << 255) - 1, 16, 1, allow_min, False, bip94, 1, 1, 1, genesis)
+
+
+def time_of(header: bytes) -> int:
+    return int.from_bytes(header[68:72], "little")
+
+
+def bits_of(header: bytes) -> int:
+    return int.from_bytes(header[72:76], "little")
+
+
+def required_bits(params: NetworkParams, chain: list[bytes]) -> int:
+    """The nBits the rules require after ``chain`` (genesis first), with no min-difficulty."""
+    height, last = len(chain), chain[-1]
+    if height % params.interval:
+        return bits_of(last)
+    first = chain[height - params.interval]
+    return next_work_required(params, bits_of(last), bits_of(first), time_of(first), time_of(last))
+
+
+def grow(params: NetworkParams, count: int, step: int) -> list[bytes]:
+    """Genesis and ``count`` headers ``step`` seconds apart, with the bits required."""
+    chain = [params.genesis_header]
+    for _ in range(count):
+        bits = required_bits(params, chain)
+        chain.append(mine(sha256d(chain[-1]), time_of(chain[-1]) + step, bits))
+    return chain
