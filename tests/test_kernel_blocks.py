@@ -30,8 +30,8 @@ commit to).
 The kernel checks "time-too-new" against the real clock, so every block time stays
 far in the past (regtest genesis, 2011, plus seconds); ailee gets the clock too.
 
-Without pbk the module skips, except when ``AILEE_REQUIRE_EXTERNAL_VECTORS=1`` (as
-``.ci/run`` sets), where the import error fails the run.
+The kernel harness, and when a missing pbk skips this module or fails the run, are in
+:mod:`tests.kernel`.
 """
 
 from __future__ import annotations
@@ -39,9 +39,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
-import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,13 +56,13 @@ from ailee.errors import AileeError, DecodeError, ReasonCode, VerificationError
 from ailee.evidence import evidence_from_json, verify_anchor_item, verify_evidence_chain
 from ailee.headerchain import HeaderChain, verify_header_chain
 from ailee.headers import BlockHeader, block_hash, check_proof_of_work, display_hex
-from ailee.networks import network
 from ailee.spv import verify_txoutproof
 from ailee.transactions import Block, parse_block
 from ailee.txmerkle import merkle_root
 from ailee.verify import check_evidence, check_snapshot_bytes
 from tests.btc import regtest
 from tests.helpers import chain_states, document
+from tests.kernel import GENESIS_HASH, REGTEST, T0, kernel_log, open_chainman, pbk, process_header
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -72,14 +70,6 @@ if TYPE_CHECKING:
 
     from ailee.state import L2State
 
-if os.environ.get("AILEE_REQUIRE_EXTERNAL_VECTORS") == "1":
-    import pbk  # CI: a missing kernel is a failure, never a skip
-else:
-    pbk = pytest.importorskip("pbk", reason="py-bitcoinkernel (pbk) is not installed")
-
-REGTEST = network("regtest")
-GENESIS_HASH = block_hash(REGTEST.genesis_header)
-T0 = regtest.REGTEST_GENESIS_TIME
 COIN = regtest.COIN
 OP_TRUE: Final = b"\x51"
 #: Pay to the witness script ``OP_1``: spent with the witness ``[OP_1]``.
@@ -217,21 +207,6 @@ def anchor_chain() -> AnchorChain:
 # --- the kernel side ------------------------------------------------------------------
 
 
-@cache
-def kernel_log() -> tuple[list[str], Any]:
-    """Lines the kernel logs (one connection for the session, kept alive here).
-
-    Core gives a rejected block's reason (``bad-txnmrklroot``, ...) only in its
-    VALIDATION debug log, not in the ``BlockValidationState``.
-    """
-    lines: list[str] = []
-    pbk.logging_set_options(pbk.LoggingOptions(log_timestamps=False))
-    connection = pbk.LoggingConnection(lines.append)
-    pbk.set_log_level_category(pbk.LogCategory.VALIDATION, pbk.LogLevel.DEBUG)
-    pbk.enable_log_category(pbk.LogCategory.VALIDATION)
-    return lines, connection
-
-
 _BLOCK_CHECKED = re.compile(r"BlockChecked: block hash=([0-9a-f]{64}) state=([A-Za-z-]+)")
 
 
@@ -277,11 +252,8 @@ class Kernel:
         )
 
     def submit_header(self, raw: bytes) -> Any:
-        """``process_block_header`` through the C call, to keep the validation state."""
-        state = pbk.BlockValidationState()
-        pbk.capi.bindings.btck_chainstate_manager_process_block_header(
-            self.chainman, pbk.BlockHeader(raw), state
-        )
+        """``process_block_header``: the validation state, accepted or not."""
+        _, state = process_header(self.chainman, raw)
         return state
 
     @property
@@ -295,10 +267,8 @@ class Kernel:
 
 @contextmanager
 def open_kernel(directory: Path, blocks: tuple[bytes, ...] = ()) -> Iterator[Kernel]:
-    """A fresh regtest chainstate manager (block tree and chainstate in memory) that has
-    connected ``blocks``. ``directory`` is removed afterwards: the kernel still writes
-    the blocks to a file it pre-allocates at 16 MiB."""
-    kernel_log()
+    """A fresh chainstate manager (:func:`tests.kernel.open_chainman`) whose validation
+    callbacks report to the :class:`Kernel`, and which has connected ``blocks``."""
     kernel = Kernel()
     callbacks = pbk.ValidationInterfaceCallbacks(
         block_checked=lambda _data, block, state: kernel.checked.append(
@@ -308,20 +278,12 @@ def open_kernel(directory: Path, blocks: tuple[bytes, ...] = ()) -> Iterator[Ker
             (bytes(block.block_hash), entry.height)
         ),
     )
-    context = pbk.make_context(pbk.ChainType.REGTEST, validation_callbacks=callbacks)
-    options = pbk.ChainstateManagerOptions(context, str(directory), str(directory / "blocks"))
-    options.update_block_tree_db_in_memory(True)
-    options.update_chainstate_db_in_memory(True)
-    options.set_worker_threads_num(0)
-    try:
-        with pbk.ChainstateManager(options) as chainman:
-            kernel.chainman = chainman
-            for raw in blocks:
-                assert kernel.submit(raw).connected
-            yield kernel
-            kernel.chainman = None
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    with open_chainman(directory, callbacks) as chainman:
+        kernel.chainman = chainman
+        for raw in blocks:
+            assert kernel.submit(raw).connected
+        yield kernel
+        kernel.chainman = None
 
 
 VALID = (pbk.ValidationMode.VALID, Result.UNSET)

@@ -10,18 +10,15 @@ The kernel checks "time-too-new" against the real clock, so every header time he
 stays far in the past (regtest genesis, 2011, plus small steps); ailee is given no
 ``now`` except in the one test of that rule.
 
-Without pbk the module skips, except when ``AILEE_REQUIRE_EXTERNAL_VECTORS=1`` (as
-``.ci/run`` sets), where the import error fails the run.
+The kernel harness, and when a missing pbk skips this module or fails the run, are in
+:mod:`tests.kernel`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import shutil
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -33,61 +30,18 @@ from hypothesis import strategies as st
 from ailee.errors import DecodeError, ReasonCode, VerificationError
 from ailee.headerchain import HeaderChain, verify_header_chain
 from ailee.headers import BlockHeader, block_hash, display_hex
-from ailee.networks import network
 from tests.btc import regtest
+from tests.kernel import GENESIS_HASH, REGTEST, T0, kernel_log, open_chainman, pbk, process_header
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-if os.environ.get("AILEE_REQUIRE_EXTERNAL_VECTORS") == "1":
-    import pbk  # CI: a missing kernel is a failure, never a skip
-else:
-    pbk = pytest.importorskip("pbk", reason="py-bitcoinkernel (pbk) is not installed")
-
-REGTEST = network("regtest")
 GENESIS = REGTEST.genesis_header
-GENESIS_HASH = block_hash(GENESIS)
-T0 = regtest.REGTEST_GENESIS_TIME
 #: Latest header time any test makes up: a day behind the clock the kernel reads.
 PAST = int(time.time()) - 86_400
 
 # --- the kernel side ------------------------------------------------------------------
-
-
-@cache
-def kernel_log() -> tuple[list[str], Any]:
-    """Lines the kernel logs (one connection for the session, kept alive here).
-
-    Core gives a rejected header's reason (``high-hash``, ``bad-diffbits``, ...) only
-    in its VALIDATION debug log, not in the ``BlockValidationState``.
-    """
-    lines: list[str] = []
-    pbk.logging_set_options(pbk.LoggingOptions(log_timestamps=False))
-    connection = pbk.LoggingConnection(lines.append)
-    pbk.set_log_level_category(pbk.LogCategory.VALIDATION, pbk.LogLevel.DEBUG)
-    pbk.enable_log_category(pbk.LogCategory.VALIDATION)
-    return lines, connection
-
-
-@contextmanager
-def open_chainman(directory: Path) -> Iterator[Any]:
-    """A fresh regtest chainstate manager (block tree and chainstate in memory).
-
-    ``directory`` is removed afterwards: the kernel still writes genesis to a block
-    file it pre-allocates at 16 MiB.
-    """
-    lines, _ = kernel_log()
-    lines.clear()
-    context = pbk.make_context(pbk.ChainType.REGTEST)
-    options = pbk.ChainstateManagerOptions(context, str(directory), str(directory / "blocks"))
-    options.update_block_tree_db_in_memory(True)
-    options.update_chainstate_db_in_memory(True)
-    try:
-        with pbk.ChainstateManager(options) as chainman:
-            yield chainman
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
@@ -132,11 +86,8 @@ def kernel_submit(chainman: Any, headers: list[bytes]) -> KernelVerdict:
     lines, _ = kernel_log()
     for index, raw in enumerate(headers):
         mark = len(lines)
-        state = pbk.BlockValidationState()
-        status = pbk.capi.bindings.btck_chainstate_manager_process_block_header(
-            chainman, pbk.BlockHeader(raw), state
-        )
-        if status != 0:
+        accepted, state = process_header(chainman, raw)
+        if not accepted:
             assert state.validation_mode == pbk.ValidationMode.INVALID
             return KernelVerdict(
                 index, state.block_validation_result, _reject_reason(lines[mark:], raw)
