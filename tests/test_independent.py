@@ -19,10 +19,15 @@ from tests.independent import reference_bitcoin as btc
 from tests.strategies import states
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
-# Anchor evidence documents are not re-implemented here; headers, Merkle proofs and SPV
-# are (tests/independent/reference_bitcoin.py), and are also checked against Bitcoin
-# Core itself (tests/test_kernel_*.py) and third-party vectors.
-NOT_IN_SECOND_IMPLEMENTATION = {"ailee_anchor_evidence_v1"}
+# Anchor evidence documents and scheduling decisions are not re-implemented here yet;
+# headers, Merkle proofs and SPV are (tests/independent/reference_bitcoin.py), and are
+# also checked against Bitcoin Core itself (tests/test_kernel_*.py) and third-party
+# vectors.
+NOT_IN_SECOND_IMPLEMENTATION = {
+    "ailee_anchor_evidence_v1",
+    "ailee_schedule_v1",
+    "ailee_schedule_batch_v1",
+}
 
 SCHEMAS = {path.name: json.loads(path.read_text())["schema"] for path in VECTORS.glob("*.json")}
 CASES = [

@@ -40,6 +40,8 @@ def test_vector_files_exist() -> None:
         "evidence.json",
         "headers.json",
         "proofs.json",
+        "schedule.json",
+        "schedule_batch.json",
         "section_roots.json",
         "snapshots.json",
         "spv.json",

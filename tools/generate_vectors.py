@@ -1460,6 +1460,9 @@ def main(argv: list[str] | None = None) -> None:
     bitcoin = importlib.import_module("generate_bitcoin_vectors")
     for name, vf in bitcoin.bitcoin_vector_files(VectorFile, _chain_states()):
         vf.write(out, name)
+    schedule = importlib.import_module("generate_schedule_vectors")
+    schedule.schedule_vectors(VectorFile).write(out, "schedule.json")
+    schedule.batch_vectors(VectorFile).write(out, "schedule_batch.json")
 
 
 if __name__ == "__main__":

@@ -167,6 +167,9 @@ class ReasonCode(StrEnum):
     # --- anchor evidence ------------------------------------------------------------
     EVIDENCE_ANCHOR_UNKNOWN = "EVIDENCE_ANCHOR_UNKNOWN"
     EVIDENCE_NO_COMMITMENT = "EVIDENCE_NO_COMMITMENT"
+    # --- scheduling ------------------------------------------------------------------
+    SCHEDULE_INPUTS_MISMATCH = "SCHEDULE_INPUTS_MISMATCH"
+    SCHEDULE_MISMATCH = "SCHEDULE_MISMATCH"
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -406,6 +409,12 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ),
     ReasonCode.EVIDENCE_NO_COMMITMENT: (
         "The anchoring transaction has no output committing to the anchor."
+    ),
+    ReasonCode.SCHEDULE_INPUTS_MISMATCH: (
+        "The inputs given for a scheduling decision are not the ones its record commits to."
+    ),
+    ReasonCode.SCHEDULE_MISMATCH: (
+        "Recomputing a scheduling decision from its committed inputs gives another decision."
     ),
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",

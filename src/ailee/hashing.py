@@ -37,6 +37,8 @@ class Tag(StrEnum):
     LEAF_RECOVERY = "ailee/v2/leaf/recovery"
     LEAF_FEDERATION = "ailee/v2/leaf/federation"
     ANCHOR = "ailee/v2/anchor"
+    SCHEDULE_WORKERS = "ailee/v2/schedule/workers"
+    SCHEDULE_INPUTS = "ailee/v2/schedule/inputs"
     # BIP341's own tags, for Taproot anchors.
     TAP_LEAF = "TapLeaf"
     TAP_BRANCH = "TapBranch"

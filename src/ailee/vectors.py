@@ -24,6 +24,10 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
 ``ailee_taproot_anchor_v1``   ``script_pubkey``, ``internal_key``, ``commitment``, ``path``
 ``ailee_anchor_evidence_v1``  ``document`` (snapshot text), ``evidence`` (object),
                               ``min_confirmations`` -> verdict of the evidence
+``ailee_schedule_v1``         ``task``, ``workers``, ``policy``, ``cursor``, ``record``
+                              -> the record recomputes from those inputs
+``ailee_schedule_batch_v1``   ``tasks``, ``workers``, ``policy`` -> ``expected``
+                              {assigned, unassigned, total_score}
 
 ``docs/spec.md`` ("Test vectors") describes each field.
 """
@@ -328,6 +332,44 @@ def _run_evidence(test: dict[str, Any]) -> None:
     _first_failure(list(evidence.checks))
 
 
+def _workers(test: dict[str, Any]) -> Any:
+    from ailee.scheduling import WorkerPool, worker_from_json
+
+    items = test.get("workers")
+    if not isinstance(items, list):
+        raise wrong_type("workers", "array", items)
+    return WorkerPool(worker_from_json(w, f"workers[{k}]") for k, w in enumerate(items))
+
+
+def _run_schedule(test: dict[str, Any]) -> None:
+    from ailee.scheduling import assignment_from_json, policy_from_json, recompute, task_from_json
+
+    cursor = test.get("cursor")
+    if cursor is not None and not isinstance(cursor, str):
+        raise wrong_type("cursor", "string or null", cursor)
+    recompute(
+        assignment_from_json(test.get("record"), "record"),
+        task_from_json(test.get("task")),
+        _workers(test),
+        policy_from_json(test.get("policy")),
+        cursor,
+    )
+
+
+def _run_schedule_batch(test: dict[str, Any]) -> None:
+    from ailee.scheduling import assign_batch, policy_from_json, task_from_json
+
+    items = test.get("tasks")
+    if not isinstance(items, list):
+        raise wrong_type("tasks", "array", items)
+    tasks = [task_from_json(t, f"tasks[{k}]") for k, t in enumerate(items)]
+    result = assign_batch(tasks, _workers(test), policy_from_json(test.get("policy")))
+    expected = test.get("expected", {})
+    _expect(expected.get("assigned") == [list(a) for a in result.assigned], "assignment differs")
+    _expect(expected.get("unassigned") == [list(u) for u in result.unassigned], "unassigned differ")
+    _expect(expected.get("total_score") == result.total_score, "total score differs")
+
+
 def _run_chain(test: dict[str, Any]) -> None:
     documents = test.get("documents")
     if not isinstance(documents, list):
@@ -355,6 +397,8 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_anchor_script_v1": _run_anchor_script,
     "ailee_taproot_anchor_v1": _run_taproot_anchor,
     "ailee_anchor_evidence_v1": _run_evidence,
+    "ailee_schedule_v1": _run_schedule,
+    "ailee_schedule_batch_v1": _run_schedule_batch,
 }
 
 
