@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_cli
 import bench_headers
+import bench_scheduling
 import bench_state_root
 
 
@@ -24,6 +25,8 @@ def main() -> None:
     parser.add_argument("--cli-accounts", type=int, default=100_000)
     parser.add_argument("--headers", type=int, default=100_000)
     parser.add_argument("--mainnet-headers-file", type=Path, default=bench_headers.MAINNET_FILE)
+    parser.add_argument("--workers", type=int, default=100_000)
+    parser.add_argument("--batch-tasks", type=int, default=2_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, best of {args.repeats}")
@@ -32,6 +35,13 @@ def main() -> None:
     print(
         bench_headers.report(
             bench_headers.run(args.headers, args.repeats, args.mainnet_headers_file)
+        )
+    )
+    print(
+        bench_scheduling.report(
+            bench_scheduling.run(
+                args.workers, args.batch_tasks, args.batch_tasks // 4, args.repeats
+            )
         )
     )
 

@@ -26,3 +26,10 @@ def test_headers_benchmark_runs(tmp_path: Path) -> None:
     module = bench("bench_headers")
     result = module.run(min_headers=200, repeats=1, mainnet_file=tmp_path / "absent.bin")
     assert "floor" in module.report(result).lower()
+
+
+def test_scheduling_benchmark_runs() -> None:
+    module = bench("bench_scheduling")
+    result = module.run(n_workers=300, n_tasks=20, batch_workers=5, repeats=1)
+    assert 0 < result.assigned <= 20
+    assert "pairs_per_s" in module.report(result)

@@ -24,6 +24,7 @@ assignment over capacity slots (``scipy.optimize.linear_sum_assignment``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 from dataclasses import dataclass
 from enum import StrEnum
@@ -348,8 +349,12 @@ class WorkerPool:
         self.region_names: tuple[str, ...] = tuple(regions)
         region_code = {r: k for k, r in enumerate(regions)}
         self.region = column(region_code[w.region] for w in ordered)
-        self.commitment: bytes = tagged_hash(
-            Tag.SCHEDULE_WORKERS, encoding.encode([w.to_cbor_value() for w in ordered])
+
+    @functools.cached_property
+    def commitment(self) -> bytes:
+        """Tagged hash of the canonical CBOR of the workers in id order (computed once)."""
+        return tagged_hash(
+            Tag.SCHEDULE_WORKERS, encoding.encode([w.to_cbor_value() for w in self.workers])
         )
 
     def __len__(self) -> int:
@@ -459,7 +464,9 @@ def _score(task: TaskSpec, pool: WorkerPool, policy: Policy) -> _Scored:
     return _Scored(exclusion, factors, score, cost, green, preferred)
 
 
-def _order(scored: _Scored, pool: WorkerPool, strategy: Strategy, cursor: str | None) -> list[int]:
+def _order(
+    scored: _Scored, pool: WorkerPool, strategy: Strategy, cursor: str | None
+) -> npt.NDArray[np.int64]:
     """Eligible worker indices, best first. Ties: worker id (the pool's order)."""
     import numpy as np
 
@@ -467,8 +474,7 @@ def _order(scored: _Scored, pool: WorkerPool, strategy: Strategy, cursor: str | 
     if strategy is Strategy.ROUND_ROBIN:
         # The next worker after the cursor in id order, wrapping around.
         start = 0 if cursor is None else _after(pool, cursor)
-        rotated = np.concatenate([eligible[eligible >= start], eligible[eligible < start]])
-        return [int(k) for k in rotated]
+        return np.concatenate([eligible[eligible >= start], eligible[eligible < start]])
     keys: list[Any] = [eligible]  # the last key of lexsort is the primary one
     score = scored.score[eligible]
     if strategy is Strategy.WEIGHTED:
@@ -487,8 +493,7 @@ def _order(scored: _Scored, pool: WorkerPool, strategy: Strategy, cursor: str | 
         keys.extend([-score, ~scored.green[eligible]])
     elif strategy is Strategy.GEOGRAPHIC:
         keys.extend([-score, ~scored.preferred[eligible]])
-    order = np.lexsort(keys)
-    return [int(k) for k in eligible[order]]
+    return eligible[np.lexsort(keys)]
 
 
 def _after(pool: WorkerPool, cursor: str) -> int:
@@ -516,13 +521,21 @@ def rank(
     """Every eligible worker, best first, with its breakdown; and every excluded one
     with the first filter it failed."""
     scored = _score(task, pool, policy)
-    ranked = [_breakdown(scored, pool, k) for k in _order(scored, pool, strategy, cursor)]
-    excluded = {
-        pool.ids[k]: _EXCLUSIONS[int(scored.exclusion[k])]
-        for k in range(len(pool))
-        if scored.exclusion[k] != -1
-    }
-    return ranked, excluded
+    order = _order(scored, pool, strategy, cursor)
+    ranked = [_breakdown(scored, pool, int(k)) for k in order]
+    return ranked, dict(_excluded(scored, pool))
+
+
+def _excluded(scored: _Scored, pool: WorkerPool) -> list[tuple[str, Exclusion]]:
+    """Excluded workers with their reasons, in id order."""
+    import numpy as np
+
+    positions = np.flatnonzero(scored.exclusion != -1)
+    reasons = scored.exclusion[positions]
+    return [
+        (pool.ids[k], _EXCLUSIONS[reason])
+        for k, reason in zip(positions.tolist(), reasons.tolist(), strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,16 +595,21 @@ def inputs_commitment(
     return tagged_hash(Tag.SCHEDULE_INPUTS, encoding.encode(value))
 
 
-def _backups(ranked: list[ScoreBreakdown], pool: WorkerPool) -> tuple[str, ...]:
-    if len(ranked) < 2:
+def _backups(order: npt.NDArray[np.int64], pool: WorkerPool) -> tuple[str, ...]:
+    """Up to BACKUPS workers after the chosen one, another region's best first."""
+    import numpy as np
+
+    if len(order) < 2:
         return ()
-    chosen_region = pool.workers[pool.index[ranked[0].worker]].region
-    rest = [b.worker for b in ranked[1:]]
-    elsewhere = next((w for w in rest if pool.workers[pool.index[w]].region != chosen_region), None)
-    if elsewhere is not None:
-        rest.remove(elsewhere)
-        rest.insert(0, elsewhere)
-    return tuple(rest[:BACKUPS])
+    rest = order[1:]
+    other = np.flatnonzero(pool.region[rest] != pool.region[order[0]])
+    picks = [int(rest[other[0]])] if other.size else []
+    for k in rest[:BACKUPS].tolist():
+        if len(picks) == BACKUPS:
+            break
+        if k not in picks:
+            picks.append(k)
+    return tuple(pool.ids[k] for k in picks)
 
 
 def assign(
@@ -602,21 +620,22 @@ def assign(
     cursor: str | None = None,
 ) -> Assignment:
     """Choose a worker for ``task``; the result records its inputs' commitment."""
-    ranked, excluded = rank(task, pool, policy, strategy, cursor)
-    chosen = ranked[0] if ranked else None
+    scored = _score(task, pool, policy)
+    order = _order(scored, pool, strategy, cursor)
+    chosen = _breakdown(scored, pool, int(order[0])) if len(order) else None
     worker = None if chosen is None else pool.workers[pool.index[chosen.worker]]
     return Assignment(
         task=task.id,
         strategy=strategy,
         worker=None if worker is None else worker.id,
-        backups=_backups(ranked, pool),
+        backups=_backups(order, pool),
         expected_latency_ms=None if worker is None else worker.latency_ms,
         expected_cost=None
         if worker is None
         else expected_cost(worker.cost_per_hour, task.duration_s),
         chosen=chosen,
-        runner_up=ranked[1] if len(ranked) > 1 else None,
-        excluded=tuple(sorted(excluded.items(), key=lambda item: item[0].encode("utf-8"))),
+        runner_up=_breakdown(scored, pool, int(order[1])) if len(order) > 1 else None,
+        excluded=tuple(_excluded(scored, pool)),
         cursor=(None if worker is None else worker.id)
         if strategy is Strategy.ROUND_ROBIN
         else None,
