@@ -16,17 +16,16 @@ from ailee.snapshot import Snapshot, snapshot_to_json
 from ailee.stateroot import L2StateRoot
 from tests.independent import reference as ref
 from tests.independent import reference_bitcoin as btc
+from tests.independent import reference_scheduling as sched
 from tests.strategies import states
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
-# Anchor evidence documents and scheduling decisions are not re-implemented here yet;
-# headers, Merkle proofs and SPV are (tests/independent/reference_bitcoin.py), and are
-# also checked against Bitcoin Core itself (tests/test_kernel_*.py) and third-party
-# vectors.
+# Anchor evidence documents are not re-implemented here yet. Headers, Merkle proofs and
+# SPV are (tests/independent/reference_bitcoin.py; also checked against Bitcoin Core
+# itself, tests/test_kernel_*.py, and third-party vectors), and so are scheduling
+# decisions (tests/independent/reference_scheduling.py).
 NOT_IN_SECOND_IMPLEMENTATION = {
     "ailee_anchor_evidence_v1",
-    "ailee_schedule_v1",
-    "ailee_schedule_batch_v1",
 }
 
 SCHEMAS = {path.name: json.loads(path.read_text())["schema"] for path in VECTORS.glob("*.json")}
@@ -172,6 +171,24 @@ def _spv(case: dict[str, Any]) -> None:
     assert result.confirmations == case["expected"]["confirmations"]
 
 
+def _schedule(case: dict[str, Any]) -> None:
+    record = case["record"]
+    again = sched.recompute(case["task"], case["workers"], case["policy"], case["cursor"], record)
+    assert set(again) == set(record)
+    for name, value in again.items():
+        assert record[name] == value, name
+
+
+def _schedule_batch(case: dict[str, Any]) -> None:
+    result = sched.assign_batch(case["tasks"], case["workers"], case["policy"])
+    expected = case["expected"]
+    # Normative (spec 17.6): the number assigned and the total score, and the expected
+    # assignment must be a valid one; which optimal assignment a solver picks is not.
+    assert len(result["assigned"]) == len(expected["assigned"])
+    assert result["total_score"] == expected["total_score"]
+    sched.check_batch(case["tasks"], case["workers"], case["policy"], expected)
+
+
 RUNNERS = {
     "ailee_cbor_decode_v1": _cbor,
     "ailee_section_root_v1": _section,
@@ -185,6 +202,8 @@ RUNNERS = {
     "ailee_header_chain_v1": _header_chain,
     "ailee_txoutproof_v1": _txoutproof,
     "ailee_spv_v1": _spv,
+    "ailee_schedule_v1": _schedule,
+    "ailee_schedule_batch_v1": _schedule_batch,
 }
 
 

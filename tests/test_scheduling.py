@@ -390,3 +390,33 @@ def test_batch_reports_unassignable_tasks() -> None:
     assert assign_batch([task()], full, POLICY).unassigned == (("t", "no free task slot"),)
     with pytest.raises(AileeError):
         assign_batch([task(), task()], pool, POLICY)
+
+
+def test_verify_batch_accepts_optimal_and_refuses_the_rest() -> None:
+    from ailee.scheduling import BatchResult, verify_batch
+
+    pool = WorkerPool([worker("a", max_tasks=1), worker("b", max_tasks=1, reputation=100_000)])
+    ts = [task(id="t1"), task(id="t2"), task(id="t3", needs=R(gpu=9))]
+    best = assign_batch(ts, pool, POLICY)
+    verify_batch(best, ts, pool, POLICY)
+    # t1 and t2 are alike: swapping their workers is another optimal assignment, and
+    # just as valid (which optimum a solver returns is not normative).
+    swapped = BatchResult(
+        tuple((t, "b" if w == "a" else "a") for t, w in best.assigned),
+        best.unassigned,
+        best.total_score,
+    )
+    assert swapped != best
+    verify_batch(swapped, ts, pool, POLICY)
+    bad = [
+        BatchResult(best.assigned[:1], (("t2", "x"), ("t3", "x")), best.total_score),
+        BatchResult((("t3", "a"), *best.assigned[1:]), (("t1", "x"),), best.total_score),
+        BatchResult((("t1", "a"), ("t2", "a")), (("t3", "x"),), best.total_score),
+        BatchResult(best.assigned, best.unassigned, best.total_score + 1),
+        BatchResult((("t1", "nobody"),), (), 0),
+        BatchResult(best.assigned, (), best.total_score),
+    ]
+    for claim in bad:
+        with pytest.raises(VerificationError) as info:
+            verify_batch(claim, ts, pool, POLICY)
+        assert info.value.code is ReasonCode.SCHEDULE_MISMATCH

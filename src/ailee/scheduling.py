@@ -58,6 +58,7 @@ __all__ = [
     "assign_batch",
     "assignment_from_json",
     "assignment_to_json",
+    "check_task_ids",
     "expected_cost",
     "inputs_commitment",
     "policy_from_json",
@@ -65,6 +66,7 @@ __all__ = [
     "recompute",
     "resources_from_json",
     "task_from_json",
+    "verify_batch",
     "worker_from_json",
 ]
 
@@ -698,8 +700,7 @@ def assign_batch(tasks: Sequence[TaskSpec], pool: WorkerPool, policy: Policy) ->
     from scipy.optimize import linear_sum_assignment
 
     ordered = sorted(tasks, key=lambda t: t.id.encode("utf-8"))
-    if len({t.id for t in ordered}) != len(ordered):
-        raise DecodeError(ReasonCode.SECTION_DUPLICATE_KEY, "a task id appears twice")
+    check_task_ids(ordered)
     slot_worker = np.repeat(np.arange(len(pool)), pool.max_tasks - pool.active)
     reasons: dict[str, str] = {}
     if not ordered or slot_worker.size == 0:
@@ -880,3 +881,56 @@ def assignment_from_json(value: Any, path: str = "assignment") -> Assignment:
         cursor=None if cursor is None else _text(cursor, f"{path}.cursor"),
         inputs=inputs,
     )
+
+
+def check_task_ids(tasks: Sequence[TaskSpec]) -> None:
+    """Refuse a batch that names the same task id twice (SECTION_DUPLICATE_KEY)."""
+    if len({t.id for t in tasks}) != len(tasks):
+        raise DecodeError(ReasonCode.SECTION_DUPLICATE_KEY, "a task id appears twice")
+
+
+def verify_batch(
+    result: BatchResult, tasks: Sequence[TaskSpec], pool: WorkerPool, policy: Policy
+) -> None:
+    """Check a batch result from any solver: every pair is eligible, no worker gets more
+    tasks than its free slots, the total is right, and the number of tasks assigned and
+    the total score are the optimum (recomputed with :func:`assign_batch`).
+
+    Which of several optimal assignments a solver returns is not normative; these are.
+    """
+    check_task_ids(tasks)
+    by_id = {t.id: t for t in tasks}
+    used: dict[str, int] = {}
+    total = 0
+    for task_id, worker_id in result.assigned:
+        task = by_id.get(task_id)
+        k = pool.index.get(worker_id)
+        if task is None or k is None:
+            raise VerificationError(
+                ReasonCode.SCHEDULE_MISMATCH, f"batch names unknown task or worker {task_id}"
+            )
+        scored = _score(task, pool, policy)
+        if scored.exclusion[k] != -1:
+            raise VerificationError(
+                ReasonCode.SCHEDULE_MISMATCH, f"batch gives {task_id} to ineligible {worker_id}"
+            )
+        used[worker_id] = used.get(worker_id, 0) + 1
+        if used[worker_id] > int(pool.max_tasks[k] - pool.active[k]):
+            raise VerificationError(
+                ReasonCode.SCHEDULE_MISMATCH, f"batch gives {worker_id} more tasks than slots"
+            )
+        total += int(scored.score[k])
+    if len({t for t, _ in result.assigned}) != len(result.assigned):
+        raise VerificationError(ReasonCode.SCHEDULE_MISMATCH, "batch assigns a task twice")
+    optimum = assign_batch(tasks, pool, policy)
+    if total != result.total_score or (len(result.assigned), total) != (
+        len(optimum.assigned),
+        optimum.total_score,
+    ):
+        raise VerificationError(
+            ReasonCode.SCHEDULE_MISMATCH,
+            f"batch assigns {len(result.assigned)} tasks for a total of {total}; the optimum "
+            f"is {len(optimum.assigned)} for {optimum.total_score}",
+        )
+    if {t for t, _ in result.unassigned} != set(by_id) - {t for t, _ in result.assigned}:
+        raise VerificationError(ReasonCode.SCHEDULE_MISMATCH, "unassigned tasks misreported")
