@@ -60,7 +60,9 @@ def records(section: str) -> st.SearchStrategy[Any]:
     if section == "anchors":
         return st.builds(Anchor, st.integers(0, 50), uints, hashes, hashes, hashes, hashes)
     if section == "tasks":
-        return st.builds(Task, ids, ids, st.integers(0, 255), ids, hashes, st.none() | ids)
+        return st.builds(
+            Task, ids, ids, st.integers(0, 255), ids, hashes, st.none() | ids, st.none() | hashes
+        )
     if section == "telemetry":
         return st.builds(TelemetryRecord, ids, ids, uints, uints, hashes)
     if section == "recovery":

@@ -71,7 +71,8 @@ def test_json_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     report = json.loads(out)
     assert report["ok"] is True
     assert report["root"] == ROOT_HEX
-    assert [c["name"] for c in report["snapshots"][0]["checks"]][-1] == "state_root"
+    names = [c["name"] for c in report["snapshots"][0]["checks"]]
+    assert names[-3:] == ["state_root", "tasks.decision[task-0001]", "tasks.decisions"]
     status, out, err = run(capsys, str(tampered(tmp_path)), "--json")
     report = json.loads(out)
     assert (status, report["exit_code"], report["codes"]) == (1, 1, ["STATE_ROOT_MISMATCH"])

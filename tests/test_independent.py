@@ -80,9 +80,14 @@ def _snapshot(case: dict[str, Any]) -> None:
     if failures:
         raise ref.Rejected(failures[0])
     if "canonical_cbor" in case:
-        header, sections, root = parsed
+        header, sections, root, schedule = parsed
         canonical = {"format": "ailee-snapshot", "header": header, "sections": sections,
                      "state_root": root}  # fmt: skip
+        if schedule is not None:
+            canonical["schedule"] = {**schedule, "decisions": [
+                {**d, "record": {**d["record"], "inputs": bytes.fromhex(d["record"]["inputs"])}}
+                for d in schedule["decisions"]
+            ]}  # fmt: skip
         assert case["canonical_cbor"] == ref.cbor_encode(canonical).hex()
 
 

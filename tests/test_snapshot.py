@@ -22,6 +22,7 @@ from ailee.snapshot import (
     snapshot_to_object,
 )
 from ailee.state import L2State
+from tests.helpers import EXAMPLES
 from tests.strategies import states
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "snapshot.json"
@@ -184,3 +185,17 @@ def test_mutated_cbor_raises_only_decode_error(data: st.DataObject) -> None:
 def test_arbitrary_bytes_raise_only_decode_error(data: bytes) -> None:
     with pytest.raises(DecodeError):
         read_snapshot(data)
+
+
+def test_schedule_attachment_round_trips_in_both_forms() -> None:
+    from ailee.snapshot import read_snapshot, snapshot_to_cbor, snapshot_to_json
+
+    text = (EXAMPLES / "snapshot.json").read_bytes()
+    snapshot = read_snapshot(text)
+    assert snapshot.schedule is not None
+    assert snapshot.schedule.decisions[0].record.worker == "worker-eu-1"
+    cbor = snapshot_to_cbor(snapshot)
+    again = read_snapshot(cbor)
+    assert again == snapshot
+    assert snapshot_to_json(again).encode() == text
+    assert snapshot_to_cbor(again) == cbor

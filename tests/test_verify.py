@@ -37,7 +37,12 @@ def _failed(result: SnapshotResult) -> list[tuple[str, ReasonCode | None]]:
 
 def test_example_passes_every_check() -> None:
     result = check_snapshot_bytes("s", (EXAMPLES / "snapshot.json").read_bytes())
-    assert [check.name for check in result.checks] == SNAPSHOT_CHECKS
+    # The example also carries the scheduling decision of its task, recomputed.
+    assert [check.name for check in result.checks] == [
+        *SNAPSHOT_CHECKS,
+        "tasks.decision[task-0001]",
+        "tasks.decisions",
+    ]
     assert result.ok
     assert result.root is not None
     assert result.snapshot is not None

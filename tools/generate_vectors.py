@@ -24,6 +24,7 @@ from ailee.anchors import make_anchor
 from ailee.errors import AileeError
 from ailee.fields import Form
 from ailee.proofs import proof_to_json
+from ailee.scheduling import decision_hash
 from ailee.snapshot import Snapshot, snapshot_to_cbor, snapshot_to_json, snapshot_to_object
 from ailee.state import (
     SECTION_NAMES,
@@ -981,7 +982,8 @@ def snapshot_vectors() -> VectorFile:
     first = examples.genesis()
     first_root = L2StateRoot.compute(first).root
     state = examples.second(first_root)
-    snapshot = Snapshot.of(state)
+    schedule = examples.example_schedule()
+    snapshot = Snapshot(state, L2StateRoot.compute(state).root, schedule)
     text = snapshot_to_json(snapshot)
     cbor = snapshot_to_cbor(snapshot)
     root = snapshot.state_root.hex()
@@ -1067,6 +1069,78 @@ def snapshot_vectors() -> VectorFile:
         "Check",
         lambda d: d["sections"]["anchors"][0].update(sequence=1),
     )
+    vf.note("Schedule", "FUNCTIONALITY", "A carried scheduling decision does not hold.")
+    bad_doc(
+        "carried decision for a task that has none",
+        "SCHEDULE_NO_DECISION",
+        "Schedule",
+        lambda d: d["schedule"]["decisions"][0]["record"].update(task="task-0002"),
+    )
+    bad_doc(
+        "carried decision is not the one the task commits to",
+        "SCHEDULE_DECISION_MISMATCH",
+        "Schedule",
+        lambda d: d["schedule"]["decisions"][0]["record"]["chosen"].update(score=1),
+    )
+    bad_doc(
+        "carried inputs are not the decision's",
+        "SCHEDULE_INPUTS_MISMATCH",
+        "Schedule",
+        lambda d: d["schedule"]["decisions"][0]["task"].update(priority=6),
+    )
+    bad_doc(
+        "a carried worker changed",
+        "SCHEDULE_INPUTS_MISMATCH",
+        "Schedule",
+        lambda d: d["schedule"]["pools"][0][0].update(reputation=1),
+    )
+    bad_doc(
+        "schedule with an unknown field",
+        "SCHEMA_UNKNOWN_FIELD",
+        "Schema",
+        lambda d: d["schedule"].update(extra=[]),
+    )
+    bad_doc(
+        "decision naming a policy that is not carried",
+        "INT_OUT_OF_RANGE",
+        "Schema",
+        lambda d: d["schedule"]["decisions"][0].update(policy=1),
+    )
+    record = schedule.decisions[0].record
+    task_record = state.tasks[0]
+    for comment, code, forged_record, assigned in (
+        (
+            "task assigned to another worker than its decision chose",
+            "SCHEDULE_ASSIGNMENT_MISMATCH",
+            record,
+            "worker-us-1",
+        ),
+        (
+            "a decision that its inputs do not give",
+            "SCHEDULE_MISMATCH",
+            dataclasses.replace(record, worker="worker-us-1"),
+            "worker-us-1",
+        ),
+    ):
+        forged_state = dataclasses.replace(
+            state,
+            tasks=(
+                dataclasses.replace(
+                    task_record, assignment=assigned, decision=decision_hash(forged_record)
+                ),
+            ),
+        )
+        forged_schedule = dataclasses.replace(
+            schedule, decisions=(dataclasses.replace(schedule.decisions[0], record=forged_record),)
+        )
+        forged = Snapshot(forged_state, L2StateRoot.compute(forged_state).root, forged_schedule)
+        vf.add(
+            invalid,
+            comment,
+            {"document": snapshot_to_json(forged), "root": forged.state_root.hex()},
+            code=code,
+            flags=("Schedule",),
+        )
     bad_doc(
         "anchor commitment is not the hash of its fields",
         "ANCHOR_COMMITMENT_MISMATCH",

@@ -13,6 +13,17 @@ import sys
 from pathlib import Path
 
 from ailee.anchors import anchor_script, make_anchor
+from ailee.scheduling import (
+    CarriedDecision,
+    Policy,
+    Resources,
+    ScheduleAttachment,
+    TaskSpec,
+    Worker,
+    WorkerPool,
+    assign,
+    decision_hash,
+)
 from ailee.snapshot import Snapshot, snapshot_to_json
 from ailee.state import (
     ZERO_ROOT,
@@ -57,6 +68,26 @@ def genesis() -> L2State:
     )
 
 
+def example_schedule() -> ScheduleAttachment:
+    """How task-0001 was scheduled: three workers, the default policy, weighted."""
+    r = Resources
+    workers = [
+        Worker("worker-eu-1", "eu", r(cpu=8000, memory=16384), r(cpu=2000, memory=4096),
+               4, 1, 4000, 920_000, latency_ms=35, carbon=60),
+        Worker("worker-eu-2", "eu", r(cpu=8000, memory=16384), r(cpu=7000, memory=2048),
+               4, 3, 3000, 880_000, latency_ms=20, carbon=300),
+        Worker("worker-us-1", "us", r(cpu=16000, memory=32768), r(),
+               8, 0, 2500, 700_000, latency_ms=140, carbon=None, green_share=800_000),
+    ]  # fmt: skip
+    pool = WorkerPool(workers)
+    policy = Policy()
+    task = TaskSpec(
+        "task-0001", "inference", 5, r(cpu=2000, memory=4096), 900, preferred_regions=("eu",)
+    )
+    record = assign(task, pool, policy)
+    return ScheduleAttachment((policy,), (pool,), (CarriedDecision(record, task, 0, 0, None),))
+
+
 def second(prev_root: bytes) -> L2State:
     """Sequence 1: a transfer, a peg-out, an anchor of sequence 0, a task, telemetry."""
     return L2State(
@@ -86,7 +117,17 @@ def second(prev_root: bytes) -> L2State:
                 state_root=prev_root,
             ),
         ),
-        tasks=(Task("task-0001", "inference", 5, "carol", _h("task payload 1"), "worker-eu-1"),),
+        tasks=(
+            Task(
+                "task-0001",
+                "inference",
+                5,
+                "carol",
+                _h("task payload 1"),
+                "worker-eu-1",
+                decision_hash(example_schedule().decisions[0].record),
+            ),
+        ),
         telemetry=(
             TelemetryRecord(
                 "tm-0001", "worker-eu-1", 1_764_000_000_000, 1_764_000_600_000, _h("tm 1")
@@ -129,7 +170,10 @@ def main(argv: list[str] | None = None) -> None:
     first_root = L2StateRoot.compute(first).root
     (out / "genesis.json").write_text(snapshot_to_json(Snapshot(first, first_root)))
     snapshot = second(first_root)
-    (out / "snapshot.json").write_text(snapshot_to_json(Snapshot.of(snapshot)))
+    root = L2StateRoot.compute(snapshot).root
+    (out / "snapshot.json").write_text(
+        snapshot_to_json(Snapshot(snapshot, root, example_schedule()))
+    )
     (out / "evidence.json").write_text(json.dumps(evidence(snapshot), indent=2) + "\n")
 
 

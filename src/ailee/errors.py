@@ -170,6 +170,9 @@ class ReasonCode(StrEnum):
     # --- scheduling ------------------------------------------------------------------
     SCHEDULE_INPUTS_MISMATCH = "SCHEDULE_INPUTS_MISMATCH"
     SCHEDULE_MISMATCH = "SCHEDULE_MISMATCH"
+    SCHEDULE_NO_DECISION = "SCHEDULE_NO_DECISION"
+    SCHEDULE_DECISION_MISMATCH = "SCHEDULE_DECISION_MISMATCH"
+    SCHEDULE_ASSIGNMENT_MISMATCH = "SCHEDULE_ASSIGNMENT_MISMATCH"
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -415,6 +418,15 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ),
     ReasonCode.SCHEDULE_MISMATCH: (
         "Recomputing a scheduling decision from its committed inputs gives another decision."
+    ),
+    ReasonCode.SCHEDULE_NO_DECISION: (
+        "A snapshot carries inputs for a task that has no decision in the state."
+    ),
+    ReasonCode.SCHEDULE_DECISION_MISMATCH: (
+        "A carried decision record is not the one its task record's decision hash commits to."
+    ),
+    ReasonCode.SCHEDULE_ASSIGNMENT_MISMATCH: (
+        "A task record's assigned worker is not the worker its decision chose."
     ),
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",

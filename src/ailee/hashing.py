@@ -39,6 +39,7 @@ class Tag(StrEnum):
     ANCHOR = "ailee/v2/anchor"
     SCHEDULE_WORKERS = "ailee/v2/schedule/workers"
     SCHEDULE_INPUTS = "ailee/v2/schedule/inputs"
+    SCHEDULE_DECISION = "ailee/v2/schedule/decision"
     # BIP341's own tags, for Taproot anchors.
     TAP_LEAF = "TapLeaf"
     TAP_BRANCH = "TapBranch"

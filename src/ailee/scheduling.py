@@ -46,9 +46,11 @@ __all__ = [
     "PPM",
     "Assignment",
     "BatchResult",
+    "CarriedDecision",
     "Exclusion",
     "Policy",
     "Resources",
+    "ScheduleAttachment",
     "ScoreBreakdown",
     "Strategy",
     "TaskSpec",
@@ -58,7 +60,11 @@ __all__ = [
     "assign_batch",
     "assignment_from_json",
     "assignment_to_json",
+    "attachment_from_object",
+    "attachment_to_object",
+    "check_decision",
     "check_task_ids",
+    "decision_hash",
     "expected_cost",
     "inputs_commitment",
     "policy_from_json",
@@ -361,6 +367,12 @@ class WorkerPool:
 
     def __len__(self) -> int:
         return len(self.workers)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WorkerPool) and self.workers == other.workers
+
+    def __hash__(self) -> int:
+        return hash(self.workers)
 
     def _region_mask(self, regions: Sequence[str]) -> npt.NDArray[np.bool_]:
         import numpy as np
@@ -847,8 +859,9 @@ def assignment_to_json(record: Assignment) -> dict[str, Any]:
     return value
 
 
-def assignment_from_json(value: Any, path: str = "assignment") -> Assignment:
-    """Read an :class:`Assignment` from :func:`assignment_to_json`'s object."""
+def assignment_from_json(value: Any, path: str = "assignment", *, cbor: bool = False) -> Assignment:
+    """Read an :class:`Assignment` from :func:`assignment_to_json`'s object (or, with
+    ``cbor``, from its CBOR form, where ``inputs`` is a byte string)."""
     from ailee.fields import hex_to_bytes
 
     obj = _read(value, path, tuple(Assignment.__dataclass_fields__))
@@ -865,7 +878,14 @@ def assignment_from_json(value: Any, path: str = "assignment") -> Assignment:
         if reason not in Exclusion.__members__.values():
             raise DecodeError(ReasonCode.ENUM_UNKNOWN_VALUE, f"{path}.excluded[{k}]: {reason!r}")
         excluded.append((_text(item[0], f"{path}.excluded[{k}][0]"), Exclusion(reason)))
-    inputs = hex_to_bytes(_text(obj["inputs"], f"{path}.inputs"), f"{path}.inputs")
+    if cbor:
+        inputs = obj["inputs"]
+        if not isinstance(inputs, bytes):
+            raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.inputs: expected bytes")
+    else:
+        inputs = hex_to_bytes(_text(obj["inputs"], f"{path}.inputs"), f"{path}.inputs")
+    if len(inputs) != 32:
+        raise DecodeError(ReasonCode.BYTES_WRONG_LENGTH, f"{path}.inputs: not 32 bytes")
     worker = obj["worker"]
     cursor = obj["cursor"]
     return Assignment(
@@ -934,3 +954,142 @@ def verify_batch(
         )
     if {t for t, _ in result.unassigned} != set(by_id) - {t for t, _ in result.assigned}:
         raise VerificationError(ReasonCode.SCHEDULE_MISMATCH, "unassigned tasks misreported")
+
+
+# --- decisions recorded in a snapshot ------------------------------------------------
+
+
+def decision_hash(record: Assignment) -> bytes:
+    """What a task record's ``decision`` field holds: the tagged hash of the canonical
+    CBOR of the decision record."""
+    return tagged_hash(Tag.SCHEDULE_DECISION, encoding.encode(record.to_cbor_value()))
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedDecision:
+    """A decision record and the inputs it was made from, as a snapshot carries them."""
+
+    record: Assignment
+    task: TaskSpec
+    policy: int
+    pool: int
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class ScheduleAttachment:
+    """The ``schedule`` part of a snapshot document: decision records with their inputs.
+
+    It is not part of the state root: each record is bound by its task's ``decision``
+    hash, and its inputs by the record's ``inputs`` commitment.
+    """
+
+    policies: tuple[Policy, ...]
+    pools: tuple[WorkerPool, ...]
+    decisions: tuple[CarriedDecision, ...]
+
+
+def attachment_from_object(value: Any, path: str, *, cbor: bool) -> ScheduleAttachment:
+    """Read the ``schedule`` object of a snapshot document (JSON or CBOR form)."""
+    obj = _read(value, path, ("policies", "pools", "decisions"))
+
+    def items(name: str) -> list[Any]:
+        found = obj[name]
+        if not isinstance(found, list):
+            raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.{name}: expected an array")
+        return found
+
+    policies = tuple(
+        policy_from_json(p, f"{path}.policies[{k}]") for k, p in enumerate(items("policies"))
+    )
+    pools = []
+    for k, pool in enumerate(items("pools")):
+        if not isinstance(pool, list):
+            raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.pools[{k}]: expected an array")
+        members = [worker_from_json(w, f"{path}.pools[{k}][{j}]") for j, w in enumerate(pool)]
+        ids = [w.id.encode("utf-8") for w in members]
+        if any(x >= y for x, y in itertools.pairwise(ids)):
+            # One encoding per attachment: workers in id order, each once.
+            raise DecodeError(
+                ReasonCode.LIST_NOT_SORTED_UNIQUE,
+                f"{path}.pools[{k}]: workers not in ascending id order, or one twice",
+            )
+        pools.append(WorkerPool(members))
+    decisions = []
+    for k, item in enumerate(items("decisions")):
+        where = f"{path}.decisions[{k}]"
+        entry = _read(item, where, ("record", "task", "policy", "pool", "cursor"))
+        cursor = entry["cursor"]
+        decisions.append(
+            CarriedDecision(
+                record=assignment_from_json(entry["record"], f"{where}.record", cbor=cbor),
+                task=task_from_json(entry["task"], f"{where}.task"),
+                policy=_check_int(entry["policy"], f"{where}.policy", 0, len(policies) - 1),
+                pool=_check_int(entry["pool"], f"{where}.pool", 0, len(pools) - 1),
+                cursor=None if cursor is None else _text(cursor, f"{where}.cursor"),
+            )
+        )
+    ids = [d.record.task.encode("utf-8") for d in decisions]
+    if any(a >= b for a, b in itertools.pairwise(ids)):
+        raise DecodeError(
+            ReasonCode.LIST_NOT_SORTED_UNIQUE,
+            f"{path}.decisions: not in ascending order of task id, or a task twice",
+        )
+    return ScheduleAttachment(policies, tuple(pools), tuple(decisions))
+
+
+def attachment_to_object(attachment: ScheduleAttachment, *, cbor: bool) -> dict[str, Any]:
+    """The ``schedule`` object of a snapshot document."""
+
+    def record(r: Assignment) -> dict[str, Any]:
+        return r.to_cbor_value() if cbor else assignment_to_json(r)
+
+    return {
+        "policies": [p.to_cbor_value() for p in attachment.policies],
+        "pools": [[w.to_cbor_value() for w in pool.workers] for pool in attachment.pools],
+        "decisions": [
+            {
+                "record": record(d.record),
+                "task": d.task.to_cbor_value(),
+                "policy": d.policy,
+                "pool": d.pool,
+                "cursor": d.cursor,
+            }
+            for d in attachment.decisions
+        ],
+    }
+
+
+def check_decision(carried: CarriedDecision, attachment: ScheduleAttachment, task: Any) -> None:
+    """Check one carried decision against its task record (a :class:`ailee.state.Task`
+    or None): the record is the one the task commits to, names the task's worker, and
+    recomputes from its inputs."""
+    record = carried.record
+    if task is None or task.decision is None:
+        raise VerificationError(
+            ReasonCode.SCHEDULE_NO_DECISION,
+            f"task {record.task}: no task record with a decision in the state",
+        )
+    if decision_hash(record) != task.decision:
+        raise VerificationError(
+            ReasonCode.SCHEDULE_DECISION_MISMATCH,
+            f"task {record.task}: the carried record is not the one the task commits to",
+        )
+    if record.worker != task.assignment:
+        raise VerificationError(
+            ReasonCode.SCHEDULE_ASSIGNMENT_MISMATCH,
+            f"task {record.task}: assigned to {task.assignment!r}, the decision chose "
+            f"{record.worker!r}",
+        )
+    if carried.task.id != record.task:
+        raise VerificationError(
+            ReasonCode.SCHEDULE_INPUTS_MISMATCH,
+            f"task {record.task}: the inputs describe task {carried.task.id}",
+        )
+    recompute(
+        record,
+        carried.task,
+        attachment.pools[carried.pool],
+        attachment.policies[carried.policy],
+        carried.cursor,
+    )

@@ -2,7 +2,8 @@
 
 Both forms carry the same object::
 
-    {"format": "ailee-snapshot", "header": {...}, "sections": {<8 sections>}, "state_root": ...}
+    {"format": "ailee-snapshot", "header": {...}, "sections": {<8 sections>}, "state_root": ...,
+     "schedule": {...}}      (optional: scheduling decisions and their inputs)
 
 In JSON, byte strings are lowercase hex and section arrays may list records in any
 order (they are sorted on reading); duplicate keys anywhere are rejected. The CBOR
@@ -14,7 +15,7 @@ encoding and ``encode(decode(x)) == x``. Both forms convert into each other with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ailee import encoding, jsoncodec
 from ailee.errors import DecodeError, ReasonCode
@@ -29,6 +30,9 @@ from ailee.state import (
     write_fields,
 )
 from ailee.stateroot import L2StateRoot
+
+if TYPE_CHECKING:
+    from ailee.scheduling import ScheduleAttachment
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -53,6 +57,8 @@ class Snapshot:
 
     state: L2State
     state_root: bytes
+    #: Scheduling decisions with their inputs (optional; outside the state root).
+    schedule: ScheduleAttachment | None = None
 
     @classmethod
     def of(cls, state: L2State) -> Snapshot:
@@ -63,7 +69,8 @@ class Snapshot:
 def _from_object(doc: object, form: Form) -> Snapshot:
     if isinstance(doc, dict):
         check_version(doc.get("header"), "snapshot.header", FORMAT_VERSION)
-    obj = expect_object(doc, "snapshot", _TOP_FIELDS)
+    carries_schedule = isinstance(doc, dict) and "schedule" in doc
+    obj = expect_object(doc, "snapshot", _TOP_FIELDS + (("schedule",) if carries_schedule else ()))
     if obj["format"] != SNAPSHOT_FORMAT:
         if not isinstance(obj["format"], str):
             raise wrong_type("snapshot.format", "string", obj["format"])
@@ -88,13 +95,20 @@ def _from_object(doc: object, form: Form) -> Snapshot:
         state = L2State.from_sorted(header, sections)
     else:
         state = L2State(header, **sections)
-    return Snapshot(state, root)
+    schedule = None
+    if carries_schedule:
+        from ailee.scheduling import attachment_from_object  # numpy: only when needed
+
+        schedule = attachment_from_object(
+            obj["schedule"], "snapshot.schedule", cbor=form is Form.CBOR
+        )
+    return Snapshot(state, root, schedule)
 
 
 def snapshot_to_object(snapshot: Snapshot, form: Form) -> dict[str, Any]:
     """The document object of a snapshot in ``form`` (records in key order)."""
     state = snapshot.state
-    return {
+    doc: dict[str, Any] = {
         "format": SNAPSHOT_FORMAT,
         "header": write_fields(state.header, form),
         "sections": {
@@ -103,6 +117,11 @@ def snapshot_to_object(snapshot: Snapshot, form: Form) -> dict[str, Any]:
         },
         "state_root": _ROOT.write(snapshot.state_root, form),
     }
+    if snapshot.schedule is not None:
+        from ailee.scheduling import attachment_to_object  # numpy: only when needed
+
+        doc["schedule"] = attachment_to_object(snapshot.schedule, cbor=form is Form.CBOR)
+    return doc
 
 
 def snapshot_from_json(data: bytes) -> Snapshot:

@@ -239,7 +239,9 @@ class Anchor(_Fields):
 
 @dataclass(frozen=True, slots=True)
 class Task(_Fields):
-    """A unit of off-chain work and the worker it is assigned to (if any)."""
+    """A unit of off-chain work, the worker it is assigned to (if any), and the
+    commitment to the scheduling decision that chose it (if any):
+    :func:`ailee.scheduling.decision_hash` of the decision record."""
 
     id: str
     task_type: str
@@ -247,6 +249,7 @@ class Task(_Fields):
     submitter: str
     payload_hash: bytes
     assignment: str | None
+    decision: bytes | None = None
 
     SECTION: ClassVar = "tasks"
     FIELDS: ClassVar = (
@@ -256,6 +259,7 @@ class Task(_Fields):
         ("submitter", IdField()),
         ("payload_hash", _BYTES32),
         ("assignment", OptionalField(IdField())),
+        ("decision", OptionalField(_BYTES32)),
     )
 
     def key(self) -> bytes:

@@ -11,6 +11,9 @@ Each check has a stable ``name``, ``ok``, the reason ``code`` when it failed, an
 ``anchors.chain``     each anchor's commitment is the hash of its fields and the chain
                       id, and each names the previous anchor's commitment
 ``state_root``        the recomputed L2StateRoot equals the claimed ``state_root``
+``tasks.decision[<id>]``  for each scheduling decision the snapshot carries with its
+                      inputs: it is the one its task commits to, names the task's
+                      worker, and recomputes from its inputs (``ailee.scheduling``)
 
 Between consecutive snapshots ``i-1`` and ``i`` (``chain[i].<check>``): ``version``,
 ``chain_id``, ``sequence`` (+1), ``prev_state_root`` (= the recomputed root of ``i-1``)
@@ -185,7 +188,41 @@ def check_snapshot(source: str, snapshot: Snapshot) -> SnapshotResult:
                     f"recomputed {root.hex()}, claimed {snapshot.state_root.hex()}",
                 )
             )
+    checks.extend(_decision_checks(snapshot))
     return SnapshotResult(source, tuple(checks), snapshot, root)
+
+
+def _decision_checks(snapshot: Snapshot) -> list[Check]:
+    """One check per carried decision; a note on decisions that are not carried."""
+    state = snapshot.state
+    committed = [task.id for task in state.tasks if task.decision is not None]
+    if snapshot.schedule is None and not committed:
+        return []
+    from ailee.scheduling import check_decision
+
+    checks = []
+    carried: set[str] = set()
+    schedule = snapshot.schedule
+    if schedule is not None:
+        for entry in schedule.decisions:
+            task_id = entry.record.task
+            carried.add(task_id)
+            name = f"tasks.decision[{task_id}]"
+            try:
+                check_decision(entry, schedule, state.find("tasks", task_id.encode()))
+            except AileeError as exc:
+                checks.append(_failed(name, exc.code, exc.message))
+            else:
+                checks.append(_passed(name, f"recomputed: {entry.record.worker}"))
+    missing = [task_id for task_id in committed if task_id not in carried]
+    checks.append(
+        _passed(
+            "tasks.decisions",
+            f"{len(carried)} recomputed"
+            + (f"; not carried, so not recomputed: {', '.join(missing)}" if missing else ""),
+        )
+    )
+    return checks
 
 
 def check_snapshot_bytes(source: str, data: bytes) -> SnapshotResult:

@@ -309,7 +309,8 @@ RECORDS: dict[str, list[tuple[str, Any]]] = {
     "anchors": [("sequence", k_uint()), ("timestamp_ms", k_uint()), ("state_root", B32),
                 ("recovery_metadata", B32), ("prev_commitment", B32), ("commitment", B32)],
     "tasks": [("id", k_id), ("task_type", k_id), ("priority", k_uint(0, 255)),
-              ("submitter", k_id), ("payload_hash", B32), ("assignment", k_optional(k_id))],
+              ("submitter", k_id), ("payload_hash", B32), ("assignment", k_optional(k_id)),
+              ("decision", k_optional(B32))],
     "telemetry": [("id", k_id), ("node_id", k_id), ("window_start_ms", k_uint()),
                   ("window_end_ms", k_uint()), ("digest", B32)],
     "recovery": [("id", k_id), ("claimant", k_id), ("amount", k_amount),
@@ -577,7 +578,8 @@ def read_snapshot(data: bytes) -> tuple[dict[str, Any], dict[str, list[Any]], by
     head = doc.get("header")
     if isinstance(head, dict) and is_int(head.get("version")) and head["version"] != 2:
         raise Rejected("SCHEMA_UNSUPPORTED_VERSION")
-    exact_fields(doc, ["format", "header", "sections", "state_root"])
+    carried = "schedule" in doc
+    exact_fields(doc, ["format", "header", "sections", "state_root"] + (["schedule"] * carried))
     if not isinstance(doc["format"], str):
         raise Rejected("SCHEMA_WRONG_TYPE")
     if doc["format"] != "ailee-snapshot":
@@ -596,6 +598,10 @@ def read_snapshot(data: bytes) -> tuple[dict[str, Any], dict[str, list[Any]], by
         if not json_form and ordered != sections[name]:
             raise Rejected("SECTION_UNSORTED")
         sections[name] = ordered
+    if carried:
+        from tests.independent import reference_scheduling as sched
+
+        sections["__schedule__"] = [sched.read_attachment(doc["schedule"], json_form)]
     return header, sections, claimed
 
 
@@ -635,6 +641,7 @@ def check_snapshot(data: bytes) -> tuple[list[str], Any]:
     anchor_failure = check_anchor_chain(header["chain_id"], sections["anchors"])
     if anchor_failure:
         failures.append(anchor_failure)
+    schedule = sections.pop("__schedule__", [None])[0]
     root = None
     try:
         root = state_root(header, sections)
@@ -643,7 +650,11 @@ def check_snapshot(data: bytes) -> tuple[list[str], Any]:
     else:
         if root != claimed:
             failures.append("STATE_ROOT_MISMATCH")
-    return failures, (header, sections, root)
+    if schedule is not None:
+        from tests.independent import reference_scheduling as sched
+
+        failures.extend(sched.check_carried(schedule, sections["tasks"]))
+    return failures, (header, sections, root, schedule)
 
 
 def check_chain(documents: list[bytes]) -> list[str]:

@@ -404,3 +404,84 @@ def check_batch(tasks_obj: Any, workers_obj: Any, policy_obj: Any, claimed: dict
     done = {t for t, _ in claimed["assigned"]}
     assert len(done) == len(claimed["assigned"])
     assert {t for t, _ in claimed["unassigned"]} == set(tasks) - done
+
+
+# --- 17.8 decisions carried by a snapshot ----------------------------------------------
+
+
+def _record_json(record: Any, json_form: bool) -> Any:
+    """The record with ``inputs`` as hex (as the JSON form and ``recompute`` have it)."""
+    if json_form or not isinstance(record, dict) or not isinstance(record.get("inputs"), bytes):
+        return record
+    return {**record, "inputs": record["inputs"].hex()}
+
+
+def read_attachment(obj: Any, json_form: bool) -> dict[str, Any]:
+    """Spec 17.8: the snapshot's ``schedule`` object, read in field order."""
+    if not isinstance(obj, dict):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    for name in ("policies", "pools", "decisions"):
+        if name not in obj:
+            raise Rejected("SCHEMA_MISSING_FIELD")
+    if len(obj) != 3:
+        raise Rejected("SCHEMA_UNKNOWN_FIELD")
+    if not all(isinstance(obj[n], list) for n in ("policies", "pools", "decisions")):
+        raise Rejected("SCHEMA_WRONG_TYPE")
+    for policy in obj["policies"]:
+        read_policy(policy)
+    for pool in obj["pools"]:
+        read_workers(pool)
+        ids = [str(w["id"]).encode() for w in pool]
+        if any(a >= b for a, b in itertools.pairwise(ids)):
+            raise Rejected("LIST_NOT_SORTED_UNIQUE")
+    decisions = []
+    for entry in obj["decisions"]:
+        if not isinstance(entry, dict):
+            raise Rejected("SCHEMA_WRONG_TYPE")
+        names = ("record", "task", "policy", "pool", "cursor")
+        if any(n not in entry for n in names):
+            raise Rejected("SCHEMA_MISSING_FIELD")
+        if len(entry) != len(names):
+            raise Rejected("SCHEMA_UNKNOWN_FIELD")
+        read_task(entry["task"])
+        for name, count in (("policy", len(obj["policies"])), ("pool", len(obj["pools"]))):
+            value = entry[name]
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise Rejected("SCHEMA_WRONG_TYPE")
+            if not 0 <= value < count:
+                raise Rejected("INT_OUT_OF_RANGE")
+        decisions.append({**entry, "record": _record_json(entry["record"], json_form)})
+    keys = [str(d["record"].get("task", "")).encode() for d in decisions]
+    if any(a >= b for a, b in itertools.pairwise(keys)):
+        raise Rejected("LIST_NOT_SORTED_UNIQUE")
+    return {**obj, "decisions": decisions}
+
+
+def check_carried(schedule: dict[str, Any], tasks: list[dict[str, Any]]) -> list[str]:
+    """Spec 17.8: the codes of the failed decision checks, in decision order."""
+    by_id = {t["id"]: t for t in tasks}
+    failures = []
+    for entry in schedule["decisions"]:
+        record = entry["record"]
+        task = by_id.get(record["task"])
+        value = {**record, "inputs": bytes.fromhex(record["inputs"])}
+        if task is None or task["decision"] is None:
+            failures.append("SCHEDULE_NO_DECISION")
+        elif th("ailee/v2/schedule/decision", cbor_encode(value)) != task["decision"]:
+            failures.append("SCHEDULE_DECISION_MISMATCH")
+        elif record["worker"] != task["assignment"]:
+            failures.append("SCHEDULE_ASSIGNMENT_MISMATCH")
+        elif entry["task"]["id"] != record["task"]:
+            failures.append("SCHEDULE_INPUTS_MISMATCH")
+        else:
+            try:
+                recompute(
+                    entry["task"],
+                    schedule["pools"][entry["pool"]],
+                    schedule["policies"][entry["policy"]],
+                    entry["cursor"],
+                    record,
+                )
+            except Rejected as exc:
+                failures.append(exc.code)
+    return failures
