@@ -25,7 +25,6 @@ every header.
 from __future__ import annotations
 
 import argparse
-import gc
 import hashlib
 import math
 import platform
@@ -38,13 +37,14 @@ from typing import TYPE_CHECKING
 import bitcoin
 from bitcoin.core import CBlockHeader, CheckProofOfWork
 from bitcoin.core.serialize import Hash
+from timing import best_of
 
 from ailee.headerchain import Checkpoint, verify_header_chain
 from ailee.headers import HEADER_SIZE, block_hash
 from ailee.networks import NetworkParams, network
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    pass
 
 TARGET_FLOOR = 0.4
 TARGET_BITCOINLIB = 3.0
@@ -79,16 +79,6 @@ class HeadersRun:
     mainnet_file: Path
     regtest: HeadersResult
     mined_s: float
-
-
-def _best(repeats: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def mine_regtest(count: int) -> bytes:
@@ -158,10 +148,10 @@ def _measure(
             n,
             passes,
             chain.tip_height,
-            ailee_s=_best(repeats, ours),
-            floor_s=_best(repeats, floor),
-            bitcoinlib_s=_best(repeats, bitcoinlib_raw),
-            bitcoinlib_gethash_s=_best(repeats, bitcoinlib_gethash),
+            ailee_s=best_of(repeats, ours),
+            floor_s=best_of(repeats, floor),
+            bitcoinlib_s=best_of(repeats, bitcoinlib_raw),
+            bitcoinlib_gethash_s=best_of(repeats, bitcoinlib_gethash),
         )
     finally:
         bitcoin.SelectParams("mainnet")

@@ -12,13 +12,12 @@
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from timing import best_of
 
 from ailee.scheduling import (
     Policy,
@@ -54,16 +53,6 @@ class SchedulingResult:
     @property
     def ratio(self) -> float:
         return self.batch_s / self.floor_s
-
-
-def _best(repeats: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def workers(n: int, slots: int = 4) -> list[Worker]:
@@ -114,12 +103,12 @@ def run(
     _ = pool.commitment
     build = time.perf_counter() - start
     task = tasks(1)[0]
-    rank_s = _best(repeats, lambda: assign(task, pool, policy))
+    rank_s = best_of(repeats, lambda: assign(task, pool, policy))
 
     batch_pool = WorkerPool(workers(batch_workers))
     batch_tasks = tasks(n_tasks)
     result = assign_batch(batch_tasks, batch_pool, policy)
-    batch_s = _best(repeats, lambda: assign_batch(batch_tasks, batch_pool, policy))
+    batch_s = best_of(repeats, lambda: assign_batch(batch_tasks, batch_pool, policy))
     # The floor: the solver alone, on the very cost matrix the batch builds.
     slot_worker = np.repeat(np.arange(len(batch_pool)), batch_pool.max_tasks)
     scored = [_score(t, batch_pool, policy) for t in batch_tasks]
@@ -127,7 +116,7 @@ def run(
     eligible = np.stack([s.exclusion == -1 for s in scored])[:, slot_worker]
     shift = 2 * (int(np.abs(scores).max()) + 1) * n_tasks + 1
     cost = np.where(eligible, -(scores + shift), 0)
-    floor_s = _best(repeats, lambda: linear_sum_assignment(cost))
+    floor_s = best_of(repeats, lambda: linear_sum_assignment(cost))
     return SchedulingResult(
         n_workers, build, rank_s, n_tasks, int(slot_worker.size), batch_s, floor_s,
         len(result.assigned),

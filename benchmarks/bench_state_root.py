@@ -10,9 +10,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import resource
-import time
 import tracemalloc
 from dataclasses import dataclass
+
+from timing import best_of
 
 from ailee.limits import MAX_AMOUNT
 from ailee.state import Account, Header, L2State
@@ -45,15 +46,6 @@ def build_state(n: int) -> L2State:
     return L2State(Header(2, "bench", 1, b"\x01" * 32, 1_700_000_000_000), accounts=accounts)
 
 
-def _best(repeats: int, work: object) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def run(n: int = 1_000_000, repeats: int = 3) -> StateRootResult:
     state = build_state(n)
     leaf_inputs = [leaf_bytes(account) for account in state.accounts]
@@ -67,9 +59,9 @@ def run(n: int = 1_000_000, repeats: int = 3) -> StateRootResult:
             sha256(message).digest()
 
     gc.collect()
-    ours = _best(repeats, lambda: L2StateRoot.compute(state))
+    ours = best_of(repeats, lambda: L2StateRoot.compute(state))
     gc.collect()
-    base = _best(repeats, floor)
+    base = best_of(repeats, floor)
     gc.collect()
     tracemalloc.start()
     root = L2StateRoot.compute(state).root.hex()

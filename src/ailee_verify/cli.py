@@ -78,6 +78,16 @@ def read_input(path: str) -> bytes:
     return data
 
 
+def _failed_command(error: AileeError, as_json: bool) -> _Exit:
+    """Print the ``--json`` failure object if asked, and return the exit for ``error``."""
+    if as_json:
+        click.echo(
+            jsoncodec.dumps({"ok": False, "code": error.code.value, "detail": error.message}),
+            nl=False,
+        )
+    return _exit_for(error)
+
+
 def _exit_for(error: AileeError) -> _Exit:
     status = EXIT_FAILED if isinstance(error, VerificationError) else EXIT_MALFORMED
     return _Exit(status, error.code, error.message)
@@ -269,12 +279,7 @@ def check_proof_command(proof: str, root_hex: str, as_json: bool) -> None:
         parsed = proof_from_json(jsoncodec.loads(read_input(proof)))
         outcome = verify_proof(parsed, root)
     except AileeError as exc:
-        if as_json:
-            click.echo(
-                jsoncodec.dumps({"ok": False, "code": exc.code.value, "detail": exc.message}),
-                nl=False,
-            )
-        raise _exit_for(exc) from None
+        raise _failed_command(exc, as_json) from None
     record = None if outcome.record is None else leaf_bytes(outcome.record).hex()
     if as_json:
         doc: dict[str, Any] = {
@@ -409,12 +414,7 @@ def spv_command(  # noqa: PLR0917 (one parameter per option)
             min_confirmations=min_confirmations,
         )
     except AileeError as exc:
-        if as_json:
-            click.echo(
-                jsoncodec.dumps({"ok": False, "code": exc.code.value, "detail": exc.message}),
-                nl=False,
-            )
-        raise _exit_for(exc) from None
+        raise _failed_command(exc, as_json) from None
     if as_json:
         click.echo(jsoncodec.dumps({"ok": True, **result.to_json()}), nl=False)  # type: ignore[dict-item]
         return
