@@ -38,6 +38,7 @@ def test_vector_files_exist() -> None:
         "cbor_decode.json",
         "chains.json",
         "evidence.json",
+        "fl_aggregate.json",
         "headers.json",
         "proofs.json",
         "schedule.json",

@@ -173,6 +173,11 @@ class ReasonCode(StrEnum):
     SCHEDULE_NO_DECISION = "SCHEDULE_NO_DECISION"
     SCHEDULE_DECISION_MISMATCH = "SCHEDULE_DECISION_MISMATCH"
     SCHEDULE_ASSIGNMENT_MISMATCH = "SCHEDULE_ASSIGNMENT_MISMATCH"
+    # --- federated learning ----------------------------------------------------------
+    FL_BAD_TENSOR = "FL_BAD_TENSOR"
+    FL_NON_FINITE = "FL_NON_FINITE"
+    FL_SHAPE_MISMATCH = "FL_SHAPE_MISMATCH"
+    FL_PARAMETER_INVALID = "FL_PARAMETER_INVALID"
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -427,6 +432,14 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ),
     ReasonCode.SCHEDULE_ASSIGNMENT_MISMATCH: (
         "A task record's assigned worker is not the worker its decision chose."
+    ),
+    ReasonCode.FL_BAD_TENSOR: "A tensor is not a numpy array of one of the supported dtypes.",
+    ReasonCode.FL_NON_FINITE: "A floating-point tensor holds NaN or infinity.",
+    ReasonCode.FL_SHAPE_MISMATCH: (
+        "Updates to aggregate differ in tensor names, dtypes or shapes."
+    ),
+    ReasonCode.FL_PARAMETER_INVALID: (
+        "An aggregation parameter is outside its valid range (e.g. Krum needs n > 2f + 2)."
     ),
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",

@@ -40,6 +40,7 @@ class Tag(StrEnum):
     SCHEDULE_WORKERS = "ailee/v2/schedule/workers"
     SCHEDULE_INPUTS = "ailee/v2/schedule/inputs"
     SCHEDULE_DECISION = "ailee/v2/schedule/decision"
+    FL_UPDATE = "ailee/v2/fl/update"
     # BIP341's own tags, for Taproot anchors.
     TAP_LEAF = "TapLeaf"
     TAP_BRANCH = "TapBranch"

@@ -28,6 +28,8 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
                               -> the record recomputes from those inputs
 ``ailee_schedule_batch_v1``   ``tasks``, ``workers``, ``policy`` -> ``expected``
                               {assigned, unassigned, total_score}
+``ailee_fl_aggregate_v1``     ``rule``, ``params``, ``updates`` -> ``expected``
+                              {tensors, selected, commitments}
 
 ``docs/spec.md`` ("Test vectors") describes each field.
 """
@@ -387,6 +389,25 @@ def _run_schedule_batch(test: dict[str, Any]) -> None:
     verify_batch(claimed, tasks, pool, policy)
 
 
+def _run_fl_aggregate(test: dict[str, Any]) -> None:
+    from ailee.fl import aggregate, tensor_to_json, update_commitment, update_from_json
+
+    items = test.get("updates")
+    if not isinstance(items, list):
+        raise wrong_type("updates", "array", items)
+    updates = [update_from_json(u, f"updates[{k}]") for k, u in enumerate(items)]
+    params = test.get("params")
+    if not isinstance(params, dict):
+        raise wrong_type("params", "object", params)
+    result = aggregate(str(test.get("rule")), updates, params)
+    expected = test.get("expected", {})
+    tensors = [tensor_to_json(name, array) for name, array in result.tensors]
+    _expect(expected.get("tensors") == tensors, "aggregated tensors differ")
+    _expect(expected.get("selected") == list(result.selected), "selected clients differ")
+    commitments = [update_commitment(u).hex() for u in updates]
+    _expect(expected.get("commitments") == commitments, "update commitments differ")
+
+
 def _run_chain(test: dict[str, Any]) -> None:
     documents = test.get("documents")
     if not isinstance(documents, list):
@@ -416,6 +437,7 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_anchor_evidence_v1": _run_evidence,
     "ailee_schedule_v1": _run_schedule,
     "ailee_schedule_batch_v1": _run_schedule_batch,
+    "ailee_fl_aggregate_v1": _run_fl_aggregate,
 }
 
 

@@ -1,0 +1,396 @@
+"""Federated learning: client updates, their commitments, and robust aggregation.
+
+Every aggregation here is a function of the *set* of updates: clients are put in
+client-id order first, ties are broken by client id, and inputs are never mutated.
+Floating-point results are accurate, not just repeatable:
+
+* FedAvg computes ``sum(n_i * x_i) / sum(n_i)`` with error-free products (Dekker
+  splitting) and compensated (TwoSum) accumulation in float64, then one division and
+  one rounding to the layer's dtype: the result is within 1 ulp of the exact rational
+  mean per coordinate (the golden vectors check it against exact fractions);
+  integer layers are averaged exactly and rounded half to even;
+* Krum's distances are computed on updates centred at their coordinate-wise median,
+  so that a large common offset (1e8) costs no accuracy, and Krum needs
+  ``n > 2f + 2`` as its paper does;
+* the trimmed count ``floor(beta * n)`` is exact (``beta`` is a :class:`Fraction`).
+
+Tensors are numpy arrays (float32, float64, and signed or unsigned integers of 8 to
+64 bits), given by name. An update's commitment is a tagged hash of its canonical
+encoding: client id, example count, and each tensor's name, dtype, shape and
+little-endian bytes, in name order. Non-finite values are refused.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Final
+
+from ailee import encoding
+from ailee.errors import DecodeError, ReasonCode
+from ailee.fields import check_id
+from ailee.hashing import Tag, tagged_hash
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = [
+    "DTYPES",
+    "Aggregate",
+    "ClientUpdate",
+    "aggregate",
+    "fedavg",
+    "krum",
+    "median",
+    "tensor_from_json",
+    "tensor_to_json",
+    "trimmed_mean",
+    "update_commitment",
+    "update_from_json",
+    "update_to_json",
+]
+
+#: The dtypes a tensor may have, by their canonical names (always little-endian).
+DTYPES: Final = ("float32", "float64", "int8", "int16", "int32", "int64",
+                 "uint8", "uint16", "uint32", "uint64")  # fmt: skip
+#: Most examples one client may report (Dekker splitting keeps n * x exact below it).
+MAX_EXAMPLES: Final = 1 << 26
+
+
+def _fail(code: ReasonCode, message: str) -> DecodeError:
+    return DecodeError(code, message)
+
+
+@dataclass(frozen=True)
+class ClientUpdate:
+    """One client's update: named tensors, in name order, and its example count."""
+
+    client_id: str
+    num_examples: int
+    tensors: tuple[tuple[str, Any], ...]
+
+    def __post_init__(self) -> None:
+        import numpy as np
+
+        check_id(self.client_id, "update.client_id")
+        if not isinstance(self.num_examples, int) or not 1 <= self.num_examples <= MAX_EXAMPLES:
+            raise _fail(
+                ReasonCode.INT_OUT_OF_RANGE,
+                f"update {self.client_id}: num_examples must be in [1, {MAX_EXAMPLES}]",
+            )
+        names = [name for name, _ in self.tensors]
+        if names != sorted(set(names), key=lambda n: n.encode("utf-8")):
+            raise _fail(ReasonCode.LIST_NOT_SORTED_UNIQUE, "tensors must be in name order")
+        for name, array in self.tensors:
+            check_id(name, "tensor name")
+            if not isinstance(array, np.ndarray) or array.dtype.name not in DTYPES:
+                raise _fail(
+                    ReasonCode.FL_BAD_TENSOR,
+                    f"update {self.client_id}, tensor {name}: not an array of {DTYPES}",
+                )
+            if array.dtype.kind == "f" and not np.isfinite(array).all():
+                raise _fail(
+                    ReasonCode.FL_NON_FINITE,
+                    f"update {self.client_id}, tensor {name}: NaN or infinity",
+                )
+
+    def encoding(self) -> bytes:
+        """Canonical CBOR: client id, example count, tensors (name, dtype, shape, LE bytes)."""
+        return encoding.encode(
+            {
+                "client": self.client_id,
+                "examples": self.num_examples,
+                "tensors": [
+                    {
+                        "name": name,
+                        "dtype": array.dtype.name,
+                        "shape": list(array.shape),
+                        "data": array.astype(array.dtype.newbyteorder("<")).tobytes(),
+                    }
+                    for name, array in self.tensors
+                ],
+            }
+        )
+
+
+def update_commitment(update: ClientUpdate) -> bytes:
+    """``tagged_hash("ailee/v2/fl/update", canonical encoding)``."""
+    return tagged_hash(Tag.FL_UPDATE, update.encoding())
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """An aggregation's result and which clients it used, dropped or flagged, and why."""
+
+    tensors: tuple[tuple[str, Any], ...]
+    selected: tuple[str, ...]
+    excluded: tuple[tuple[str, str], ...] = ()
+
+
+def _ordered(updates: Sequence[ClientUpdate]) -> list[ClientUpdate]:
+    """Updates in client-id order, with one layout (names, dtypes, shapes)."""
+    if not updates:
+        raise _fail(ReasonCode.FL_PARAMETER_INVALID, "no updates to aggregate")
+    ordered = sorted(updates, key=lambda u: u.client_id.encode("utf-8"))
+    for a, b in itertools.pairwise(ordered):
+        if a.client_id == b.client_id:
+            raise _fail(ReasonCode.SECTION_DUPLICATE_KEY, f"client {a.client_id} twice")
+    layout = [(n, t.dtype.name, t.shape) for n, t in ordered[0].tensors]
+    for update in ordered[1:]:
+        if [(n, t.dtype.name, t.shape) for n, t in update.tensors] != layout:
+            raise _fail(
+                ReasonCode.FL_SHAPE_MISMATCH,
+                f"update {update.client_id}: tensors differ in names, dtypes or shapes "
+                f"from {ordered[0].client_id}'s",
+            )
+    return ordered
+
+
+# --- exact-enough float arithmetic ------------------------------------------------------
+
+_SPLIT: Final = float(2**27 + 1)  # Dekker's constant for float64
+
+
+def _two_sum(a: Any, b: Any) -> tuple[Any, Any]:
+    """Knuth's TwoSum: s + e == a + b exactly."""
+    s = a + b
+    bb = s - a
+    e = (a - (s - bb)) + (b - bb)
+    return s, e
+
+
+def _split(x: Any) -> tuple[Any, Any]:
+    """Dekker: x == hi + lo with hi carrying at most 26 significant bits."""
+    t = _SPLIT * x
+    hi = t - (t - x)
+    return hi, x - hi
+
+
+def _weighted_mean_float(arrays: list[Any], weights: list[int], dtype: Any) -> Any:
+    """sum(w_i * x_i) / sum(w_i) within 1 ulp (of the result dtype) of the exact value."""
+    import numpy as np
+
+    total = np.zeros(arrays[0].shape, dtype=np.float64)
+    error = np.zeros(arrays[0].shape, dtype=np.float64)
+    for array, weight in zip(arrays, weights, strict=True):
+        # w < 2**26 and each half < 2**27 significant bits: both products are exact.
+        hi, lo = _split(array.astype(np.float64))
+        for part in (hi * weight, lo * weight):
+            total, e = _two_sum(total, part)
+            error += e
+    mean = (total + error) / float(sum(weights))
+    return mean.astype(dtype)
+
+
+def _weighted_mean_int(arrays: list[Any], weights: list[int], dtype: Any) -> Any:
+    """Exact integer weighted mean, rounded half to even, in the layer's dtype."""
+    import numpy as np
+
+    total = np.zeros(arrays[0].shape, dtype=object)
+    for array, weight in zip(arrays, weights, strict=True):
+        total = total + array.astype(object) * weight
+    count = sum(weights)
+    quotient = np.vectorize(lambda v: round(Fraction(v, count)), otypes=[object])(total)
+    return quotient.astype(dtype)
+
+
+def fedavg(updates: Sequence[ClientUpdate]) -> Aggregate:
+    """FedAvg: the mean of the updates weighted by their example counts."""
+    ordered = _ordered(updates)
+    weights = [u.num_examples for u in ordered]
+    tensors = []
+    for k, (name, first) in enumerate(ordered[0].tensors):
+        arrays = [u.tensors[k][1] for u in ordered]
+        if first.dtype.kind == "f":
+            tensors.append((name, _weighted_mean_float(arrays, weights, first.dtype)))
+        else:
+            tensors.append((name, _weighted_mean_int(arrays, weights, first.dtype)))
+    return Aggregate(tuple(tensors), tuple(u.client_id for u in ordered))
+
+
+def _flat(update: ClientUpdate) -> npt.NDArray[np.float64]:
+    import numpy as np
+
+    return np.concatenate([t.astype(np.float64).ravel() for _, t in update.tensors])
+
+
+def krum(updates: Sequence[ClientUpdate], f: int, m: int = 1) -> Aggregate:
+    """(Multi-)Krum: the ``m`` updates with the smallest sum of squared distances to
+    their ``n - f - 2`` nearest neighbours, averaged plainly (as in the paper).
+
+    Needs ``n > 2f + 2`` and ``1 <= m <= n - f`` (FL_PARAMETER_INVALID). Scores tie
+    by client id. Distances are computed on updates centred at the coordinate-wise
+    median, so a large common offset does not cost accuracy.
+    """
+    import numpy as np
+
+    ordered = _ordered(updates)
+    n = len(ordered)
+    if not isinstance(f, int) or f < 0 or n <= 2 * f + 2:
+        raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"Krum needs n > 2f + 2; n = {n}, f = {f}")
+    if not isinstance(m, int) or not 1 <= m <= n - f:
+        raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"Multi-Krum needs 1 <= m <= n - f = {n - f}")
+    flat = np.stack([_flat(u) for u in ordered])
+    centred = flat - np.median(flat, axis=0)
+    norms = np.einsum("ij,ij->i", centred, centred)
+    gram = centred @ centred.T
+    distances = np.maximum(norms[:, None] + norms[None, :] - 2.0 * gram, 0.0)
+    neighbours = n - f - 2
+    scores = []
+    for i in range(n):
+        others = np.delete(distances[i], i)
+        scores.append(float(np.sort(others)[:neighbours].sum()))
+    ranking = sorted(range(n), key=lambda i: (scores[i], ordered[i].client_id.encode("utf-8")))
+    chosen = sorted(ranking[:m])
+    picked = [ordered[i] for i in chosen]
+    result = _plain_mean(picked)
+    excluded = tuple(
+        (ordered[i].client_id, f"krum score {scores[i]!r} not among the {m} lowest")
+        for i in sorted(ranking[m:])
+    )
+    return Aggregate(result, tuple(u.client_id for u in picked), excluded)
+
+
+def _plain_mean(updates: list[ClientUpdate]) -> tuple[tuple[str, Any], ...]:
+    """Unweighted mean (each update counts once), with FedAvg's accuracy."""
+    weighted = [ClientUpdate(u.client_id, 1, u.tensors) for u in updates]
+    return fedavg(weighted).tensors
+
+
+def median(updates: Sequence[ClientUpdate]) -> Aggregate:
+    """Coordinate-wise median (the mean of the two middle values for an even count)."""
+    import numpy as np
+
+    ordered = _ordered(updates)
+    tensors = []
+    for k, (name, first) in enumerate(ordered[0].tensors):
+        stack = np.stack([u.tensors[k][1] for u in ordered])
+        if first.dtype.kind == "f":
+            middle = np.median(stack.astype(np.float64), axis=0).astype(first.dtype)
+        else:
+            ordered_values = np.sort(stack.astype(object), axis=0)
+            n = len(ordered)
+            low, high = ordered_values[(n - 1) // 2], ordered_values[n // 2]
+            middle = np.vectorize(lambda a, b: round(Fraction(a + b, 2)), otypes=[object])(
+                low, high
+            ).astype(first.dtype)
+        tensors.append((name, middle))
+    return Aggregate(tuple(tensors), tuple(u.client_id for u in ordered))
+
+
+def trimmed_mean(updates: Sequence[ClientUpdate], beta: Fraction) -> Aggregate:
+    """Coordinate-wise trimmed mean: drop the ``floor(beta * n)`` smallest and largest
+    values of each coordinate, average the rest (unweighted).
+
+    ``beta`` is an exact fraction in ``[0, 1/2)`` (FL_PARAMETER_INVALID otherwise), so
+    ``floor(0.29 * 100)`` is 29, as it should be.
+    """
+    import numpy as np
+
+    if not isinstance(beta, Fraction) or not 0 <= beta < Fraction(1, 2):
+        raise _fail(
+            ReasonCode.FL_PARAMETER_INVALID, f"beta must be a Fraction in [0, 1/2): {beta!r}"
+        )
+    ordered = _ordered(updates)
+    n = len(ordered)
+    cut = (beta * n).numerator // (beta * n).denominator
+    if n - 2 * cut < 1:
+        raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"trimming {cut} of each end leaves nothing")
+    tensors = []
+    for k, (name, first) in enumerate(ordered[0].tensors):
+        stack = np.sort(np.stack([u.tensors[k][1] for u in ordered]), axis=0)
+        kept = [stack[i] for i in range(cut, n - cut)]
+        if first.dtype.kind == "f":
+            tensors.append((name, _weighted_mean_float(kept, [1] * len(kept), first.dtype)))
+        else:
+            tensors.append((name, _weighted_mean_int(kept, [1] * len(kept), first.dtype)))
+    return Aggregate(tuple(tensors), tuple(u.client_id for u in ordered))
+
+
+# --- JSON forms (vectors) ------------------------------------------------------------
+
+
+def tensor_to_json(name: str, array: Any) -> dict[str, Any]:
+    """A tensor as JSON: name, dtype, shape, and its little-endian bytes in hex."""
+    return {
+        "name": name,
+        "dtype": array.dtype.name,
+        "shape": list(array.shape),
+        "data": array.astype(array.dtype.newbyteorder("<")).tobytes().hex(),
+    }
+
+
+def tensor_from_json(value: Any, path: str) -> tuple[str, Any]:
+    """Read :func:`tensor_to_json`'s object (strictly: dtype, shape and byte count agree)."""
+    import numpy as np
+
+    from ailee.fields import expect_object, hex_to_bytes
+
+    obj = expect_object(value, path, ("name", "dtype", "shape", "data"))
+    name, dtype, shape, data = obj["name"], obj["dtype"], obj["shape"], obj["data"]
+    if not isinstance(name, str) or dtype not in DTYPES or not isinstance(data, str):
+        raise _fail(ReasonCode.FL_BAD_TENSOR, f"{path}: bad name, dtype or data")
+    if not isinstance(shape, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 1 << 31 for d in shape
+    ):
+        raise _fail(ReasonCode.FL_BAD_TENSOR, f"{path}.shape: not a list of sizes")
+    raw = hex_to_bytes(data, f"{path}.data")
+    kind = np.dtype(dtype).newbyteorder("<")
+    count = 1
+    for d in shape:
+        count *= d
+    if len(raw) != count * kind.itemsize:
+        raise _fail(ReasonCode.FL_BAD_TENSOR, f"{path}: {len(raw)} bytes for shape {shape}")
+    array = np.frombuffer(raw, dtype=kind).reshape(shape).astype(np.dtype(dtype))
+    return name, array
+
+
+def update_from_json(value: Any, path: str = "update") -> ClientUpdate:
+    """Read an update: ``client``, ``examples`` and ``tensors`` (in name order)."""
+    from ailee.fields import expect_object
+
+    obj = expect_object(value, path, ("client", "examples", "tensors"))
+    tensors = obj["tensors"]
+    if not isinstance(tensors, list) or not isinstance(obj["client"], str):
+        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}: client or tensors of the wrong type")
+    examples = obj["examples"]
+    if not isinstance(examples, int) or isinstance(examples, bool):
+        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.examples: not an integer")
+    return ClientUpdate(
+        obj["client"],
+        examples,
+        tuple(tensor_from_json(t, f"{path}.tensors[{k}]") for k, t in enumerate(tensors)),
+    )
+
+
+def update_to_json(update: ClientUpdate) -> dict[str, Any]:
+    """The JSON object of an update."""
+    return {
+        "client": update.client_id,
+        "examples": update.num_examples,
+        "tensors": [tensor_to_json(name, array) for name, array in update.tensors],
+    }
+
+
+def aggregate(rule: str, updates: Sequence[ClientUpdate], params: dict[str, Any]) -> Aggregate:
+    """Run the aggregation rule named ``rule`` (fedavg, krum, median, trimmed_mean)."""
+    if rule == "fedavg":
+        return fedavg(updates)
+    if rule == "krum":
+        return krum(updates, params.get("f", -1), params.get("m", 1))
+    if rule == "median":
+        return median(updates)
+    if rule == "trimmed_mean":
+        beta = params.get("beta")
+        if not (
+            isinstance(beta, list) and len(beta) == 2 and all(isinstance(v, int) for v in beta)
+        ):
+            raise _fail(ReasonCode.FL_PARAMETER_INVALID, "beta must be [numerator, denominator]")
+        if beta[1] <= 0:
+            raise _fail(ReasonCode.FL_PARAMETER_INVALID, "beta's denominator must be positive")
+        return trimmed_mean(updates, Fraction(beta[0], beta[1]))
+    raise _fail(ReasonCode.ENUM_UNKNOWN_VALUE, f"unknown aggregation rule {rule!r}")

@@ -1,0 +1,182 @@
+"""Federated aggregation: exact to 1 ulp, order-invariant, validated, commitments stable."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ailee.errors import DecodeError, ReasonCode
+from ailee.fl import ClientUpdate, fedavg, krum, median, trimmed_mean, update_commitment
+
+
+def update(client: str, n: int, *arrays: np.ndarray) -> ClientUpdate:
+    return ClientUpdate(client, n, tuple((f"t{k}", a) for k, a in enumerate(arrays)))
+
+
+def exact_mean(values: list[float], weights: list[int]) -> Fraction:
+    return sum((Fraction(v) * w for v, w in zip(values, weights, strict=True)), Fraction(0)) / sum(
+        weights
+    )
+
+
+def ulps(value: float, exact: Fraction, dtype: type) -> float:
+    spacing = float(np.spacing(dtype(abs(float(exact))) or dtype(1e-300)))
+    return abs(Fraction(float(value)) - exact) / Fraction(spacing) if spacing else 0.0
+
+
+floats32 = st.floats(-1e6, 1e6, width=32, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.lists(floats32, min_size=4, max_size=4), st.integers(1, 1000)),
+             min_size=1, max_size=8),
+    st.randoms(use_true_random=False),
+)  # fmt: skip
+def test_fedavg_within_one_ulp_and_order_free(
+    clients: list[tuple[list[float], int]], rnd: random.Random
+) -> None:
+    updates = [
+        update(f"c{k:02d}", n, np.array(values, dtype=np.float32))
+        for k, (values, n) in enumerate(clients)
+    ]
+    result = fedavg(updates)
+    shuffled = list(updates)
+    rnd.shuffle(shuffled)
+    again = fedavg(shuffled)
+    assert np.array_equal(result.tensors[0][1], again.tensors[0][1])
+    assert result.tensors[0][1].dtype == np.float32
+    for i in range(4):
+        exact = exact_mean([v[i] for v, _ in clients], [n for _, n in clients])
+        assert ulps(result.tensors[0][1][i], exact, np.float32) <= 1
+
+
+def test_fedavg_float64_with_cancellation() -> None:
+    big = update("a", 1, np.array([1e16, 1.0, -3.5], dtype=np.float64))
+    small = update("b", 3, np.array([-1e16 / 3, 3.0, 7.25], dtype=np.float64))
+    result = fedavg([big, small]).tensors[0][1]
+    for i, values in enumerate([[1e16, -1e16 / 3], [1.0, 3.0], [-3.5, 7.25]]):
+        exact = exact_mean(values, [1, 3])
+        assert ulps(result[i], exact, np.float64) <= 1
+
+
+def test_fedavg_integer_layers_are_exact_and_rounded_half_to_even() -> None:
+    a = update("a", 1, np.array([1, 2, -3, 2**62], dtype=np.int64))
+    b = update("b", 1, np.array([2, 2, -4, 2**62], dtype=np.int64))
+    result = fedavg([a, b]).tensors[0][1]
+    assert result.dtype == np.int64
+    assert result.tolist() == [2, 2, -4, 2**62]  # 1.5 -> 2, -3.5 -> -4 (half to even)
+    u8 = fedavg([update("a", 3, np.array([255], dtype=np.uint8)),
+                 update("b", 1, np.array([0], dtype=np.uint8))])  # fmt: skip
+    assert u8.tensors[0][1].tolist() == [191]  # 765 / 4 = 191.25
+
+
+def test_inputs_are_not_mutated_and_commitments_are_stable() -> None:
+    array = np.array([1.5, 2.5], dtype=np.float32)
+    u = update("a", 2, array)
+    before = update_commitment(u)
+    fedavg([u, update("b", 1, np.array([0.5, 0.5], dtype=np.float32))])
+    assert array.tolist() == [1.5, 2.5]
+    assert update_commitment(u) == before
+    assert update_commitment(update("a", 3, array)) != before
+    # The commitment covers values as little-endian bytes, whatever the array's layout.
+    assert update_commitment(update("a", 2, array.astype(">f4"))) == before
+    assert update_commitment(update("a", 2, array.copy())) == before
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda: update("a", 0, np.zeros(2)), ReasonCode.INT_OUT_OF_RANGE),
+        (lambda: update("a", 1, np.array([np.nan])), ReasonCode.FL_NON_FINITE),
+        (lambda: update("a", 1, np.array([np.inf], dtype=np.float32)), ReasonCode.FL_NON_FINITE),
+        (lambda: update("a", 1, np.array(["x"])), ReasonCode.FL_BAD_TENSOR),
+        (lambda: ClientUpdate("a", 1, (("b", np.zeros(1)), ("a", np.zeros(1)))),
+         ReasonCode.LIST_NOT_SORTED_UNIQUE),
+        (lambda: fedavg([]), ReasonCode.FL_PARAMETER_INVALID),
+        (lambda: fedavg([update("a", 1, np.zeros(2)), update("b", 1, np.zeros(3))]),
+         ReasonCode.FL_SHAPE_MISMATCH),
+        (lambda: fedavg([update("a", 1, np.zeros(2)), update("a", 1, np.zeros(2))]),
+         ReasonCode.SECTION_DUPLICATE_KEY),
+        (lambda: krum([update(f"c{k}", 1, np.zeros(2)) for k in range(4)], 1),
+         ReasonCode.FL_PARAMETER_INVALID),  # n = 4 is not > 2f + 2
+        (lambda: krum([update(f"c{k}", 1, np.zeros(2)) for k in range(5)], 1, m=5),
+         ReasonCode.FL_PARAMETER_INVALID),
+        (lambda: trimmed_mean([update("a", 1, np.zeros(2))], Fraction(1, 2)),
+         ReasonCode.FL_PARAMETER_INVALID),
+        (lambda: trimmed_mean([update("a", 1, np.zeros(2))], 0.2),  # type: ignore[arg-type]
+         ReasonCode.FL_PARAMETER_INVALID),
+    ],
+)  # fmt: skip
+def test_validation(make: object, code: ReasonCode) -> None:
+    with pytest.raises(DecodeError) as info:
+        make()  # type: ignore[operator]
+    assert info.value.code is code
+
+
+def _krum_reference(flat: list[np.ndarray], f: int) -> int:
+    """Krum by the paper, with exact distances (fractions), ties by position."""
+    n = len(flat)
+    scores = []
+    for i in range(n):
+        dists = sorted(
+            sum(
+                (Fraction(float(a)) - Fraction(float(b))) ** 2
+                for a, b in zip(flat[i], flat[j], strict=True)
+            )
+            for j in range(n)
+            if j != i
+        )
+        scores.append(sum(dists[: n - f - 2]))
+    return min(range(n), key=lambda i: (scores[i], i))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2), st.data(), st.sampled_from([0.0, 1e7, 1e8, -1e9]))
+def test_krum_picks_the_paper_winner_at_any_offset(
+    f: int, data: st.DataObject, offset: float
+) -> None:
+    n = 2 * f + 3 + data.draw(st.integers(0, 3))
+    rows = [
+        np.array(
+            data.draw(st.lists(st.integers(-50, 50), min_size=3, max_size=3)), dtype=np.float64
+        )
+        / 8
+        + offset
+        for _ in range(n)
+    ]
+    updates = [update(f"c{k:02d}", 1, row) for k, row in enumerate(rows)]
+    result = krum(updates, f)
+    assert result.selected == (f"c{_krum_reference(rows, f):02d}",)
+    assert len(result.excluded) == n - 1
+
+
+def test_multi_krum_is_a_plain_mean_of_the_chosen() -> None:
+    rows = [np.array([float(k)]) for k in (0, 1, 2, 3, 100)]
+    updates = [update(f"c{k}", 10 * (k + 1), row) for k, row in enumerate(rows)]
+    result = krum(updates, f=1, m=3)
+    assert set(result.selected) == {"c0", "c1", "c2"} or set(result.selected) == {"c1", "c2", "c3"}
+    chosen = [float(rows[int(c[1:])][0]) for c in result.selected]
+    assert result.tensors[0][1][0] == sum(chosen) / 3
+
+
+def test_median_and_trimmed_mean() -> None:
+    rows = [np.array([float(v), float(-v)], dtype=np.float32) for v in (5, 1, 9, 3, 100)]
+    updates = [update(f"c{k}", 1, row) for k, row in enumerate(rows)]
+    assert median(updates).tensors[0][1].tolist() == [5.0, -5.0]
+    assert median(updates[:4]).tensors[0][1].tolist() == [4.0, -4.0]
+    # beta = 1/5 of 5 clients: drop 1 at each end per coordinate: mean of 3, 5, 9.
+    assert trimmed_mean(updates, Fraction(1, 5)).tensors[0][1].tolist() == pytest.approx(
+        [17 / 3, -17 / 3]
+    )
+    # The exact trimmed count: floor(29/100 * 100) is 29, not 28.
+    many = [update(f"c{k:03d}", 1, np.array([float(k)])) for k in range(100)]
+    result = trimmed_mean(many, Fraction(29, 100)).tensors[0][1]
+    assert result[0] == pytest.approx(sum(range(29, 71)) / 42)
+    ints = [update(f"c{k}", 1, np.array([v], dtype=np.int32)) for k, v in enumerate((1, 2, 4, 8))]
+    assert median(ints).tensors[0][1].tolist() == [3]

@@ -1,0 +1,96 @@
+"""The federated-aggregation golden vectors. Called by ``tools/generate_vectors.py``."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ailee.fl import (
+    ClientUpdate,
+    aggregate,
+    tensor_to_json,
+    update_commitment,
+    update_to_json,
+)
+
+
+def _updates(offset: float = 0.0) -> list[ClientUpdate]:
+    rows = [(1, 2, -3), (2, 2, -4), (3, 1, 5), (40, -7, 9), (5, 5, 5), (6, 0, -1), (7, 3, 2)]
+    return [
+        ClientUpdate(
+            f"client-{k}",
+            10 * (k + 1),
+            (
+                ("bias", np.array([k - 3], dtype=np.int32)),
+                ("weight", np.array(row, dtype=np.float32) / 7 + np.float32(offset)),
+            ),
+        )
+        for k, row in enumerate(rows)
+    ]
+
+
+def fl_vectors(vector_file: Callable[..., Any]) -> Any:
+    vf = vector_file(
+        "Federated aggregation",
+        "ailee_fl_aggregate_v1",
+        [
+            "An aggregation 'rule' (fedavg, krum, median, trimmed_mean) with 'params' (krum: "
+            "f, m; trimmed_mean: beta as [numerator, denominator]) over 'updates' (client, "
+            "examples, tensors as name, dtype, shape and little-endian bytes in hex); "
+            "'expected' gives the result tensors, the clients selected (client-id order) "
+            "and each update's commitment. The order of 'updates' never matters.",
+        ],
+    )
+    vf.note("Param", "MALFORMED_INPUT", "A parameter is outside its valid range.")
+    vf.note("Tensor", "MALFORMED_INPUT", "A tensor is malformed or not finite.")
+
+    def case(tests: list[Any], comment: str, rule: str, params: dict[str, Any],
+             updates: list[ClientUpdate], code: str | None = None,
+             flags: tuple[str, ...] = ()) -> None:  # fmt: skip
+        fields: dict[str, Any] = {
+            "rule": rule,
+            "params": params,
+            "updates": [update_to_json(u) for u in updates],
+        }
+        if code is None:
+            result = aggregate(rule, updates, params)
+            fields["expected"] = {
+                "tensors": [tensor_to_json(n, a) for n, a in result.tensors],
+                "selected": list(result.selected),
+                "commitments": [update_commitment(u).hex() for u in updates],
+            }
+        vf.add(tests, comment, fields, code=code, flags=flags)
+
+    updates = _updates()
+    valid = vf.group("valid")
+    case(valid, "FedAvg weighted by examples (float32 and int32 layers)", "fedavg", {}, updates)
+    case(valid, "FedAvg, updates in reverse order", "fedavg", {}, updates[::-1])
+    case(valid, "Krum, f = 2", "krum", {"f": 2, "m": 1}, updates)
+    case(valid, "Multi-Krum, f = 1, m = 3", "krum", {"f": 1, "m": 3}, updates)
+    case(valid, "Krum at an offset of 1e7", "krum", {"f": 2, "m": 1}, _updates(1e7))
+    case(valid, "coordinate-wise median", "median", {}, updates)
+    case(valid, "trimmed mean, beta 2/7", "trimmed_mean", {"beta": [2, 7]}, updates)
+    invalid = vf.group("invalid")
+    case(invalid, "Krum needs n > 2f + 2", "krum", {"f": 3, "m": 1}, updates,
+         "FL_PARAMETER_INVALID", ("Param",))  # fmt: skip
+    case(invalid, "trimmed mean beta 1/2", "trimmed_mean", {"beta": [1, 2]}, updates,
+         "FL_PARAMETER_INVALID", ("Param",))  # fmt: skip
+    case(invalid, "unknown rule", "mean", {}, updates, "ENUM_UNKNOWN_VALUE", ("Param",))
+
+    def broken(comment: str, change: Callable[[dict[str, Any]], Any], code: str) -> None:
+        case(invalid, comment, "fedavg", {}, updates, code, ("Tensor",))
+        change(invalid[-1])
+
+    broken("a NaN", lambda t: t["updates"][0]["tensors"][1].update(data="0000c07f" * 3),
+           "FL_NON_FINITE")  # fmt: skip
+    broken("shapes differ", lambda t: t["updates"][1]["tensors"].__setitem__(
+        1, tensor_to_json("weight", np.zeros(2, dtype=np.float32))), "FL_SHAPE_MISMATCH")  # fmt: skip
+    broken("bytes do not fill the shape",
+           lambda t: t["updates"][0]["tensors"][1].update(data="00" * 11), "FL_BAD_TENSOR")  # fmt: skip
+    broken("zero examples", lambda t: t["updates"][0].update(examples=0), "INT_OUT_OF_RANGE")
+    broken("a client twice", lambda t: t["updates"].append(copy.deepcopy(t["updates"][0])),
+           "SECTION_DUPLICATE_KEY")  # fmt: skip
+    return vf
