@@ -47,9 +47,15 @@ def fl_vectors(vector_file: Callable[..., Any]) -> Any:
     vf.note("Param", "MALFORMED_INPUT", "A parameter is outside its valid range.")
     vf.note("Tensor", "MALFORMED_INPUT", "A tensor is malformed or not finite.")
 
-    def case(tests: list[Any], comment: str, rule: str, params: dict[str, Any],
-             updates: list[ClientUpdate], code: str | None = None,
-             flags: tuple[str, ...] = ()) -> None:  # fmt: skip
+    def case(  # noqa: PLR0917 (a vector case's fields, in order)
+        tests: list[Any],
+        comment: str,
+        rule: str,
+        params: dict[str, Any],
+        updates: list[ClientUpdate],
+        code: str | None = None,
+        flags: tuple[str, ...] = (),
+    ) -> None:
         fields: dict[str, Any] = {
             "rule": rule,
             "params": params,
@@ -74,23 +80,51 @@ def fl_vectors(vector_file: Callable[..., Any]) -> Any:
     case(valid, "coordinate-wise median", "median", {}, updates)
     case(valid, "trimmed mean, beta 2/7", "trimmed_mean", {"beta": [2, 7]}, updates)
     invalid = vf.group("invalid")
-    case(invalid, "Krum needs n > 2f + 2", "krum", {"f": 3, "m": 1}, updates,
-         "FL_PARAMETER_INVALID", ("Param",))  # fmt: skip
-    case(invalid, "trimmed mean beta 1/2", "trimmed_mean", {"beta": [1, 2]}, updates,
-         "FL_PARAMETER_INVALID", ("Param",))  # fmt: skip
+    case(
+        invalid,
+        "Krum needs n > 2f + 2",
+        "krum",
+        {"f": 3, "m": 1},
+        updates,
+        "FL_PARAMETER_INVALID",
+        ("Param",),
+    )
+    case(
+        invalid,
+        "trimmed mean beta 1/2",
+        "trimmed_mean",
+        {"beta": [1, 2]},
+        updates,
+        "FL_PARAMETER_INVALID",
+        ("Param",),
+    )
     case(invalid, "unknown rule", "mean", {}, updates, "ENUM_UNKNOWN_VALUE", ("Param",))
 
     def broken(comment: str, change: Callable[[dict[str, Any]], Any], code: str) -> None:
         case(invalid, comment, "fedavg", {}, updates, code, ("Tensor",))
         change(invalid[-1])
 
-    broken("a NaN", lambda t: t["updates"][0]["tensors"][1].update(data="0000c07f" * 3),
-           "FL_NON_FINITE")  # fmt: skip
-    broken("shapes differ", lambda t: t["updates"][1]["tensors"].__setitem__(
-        1, tensor_to_json("weight", np.zeros(2, dtype=np.float32))), "FL_SHAPE_MISMATCH")  # fmt: skip
-    broken("bytes do not fill the shape",
-           lambda t: t["updates"][0]["tensors"][1].update(data="00" * 11), "FL_BAD_TENSOR")  # fmt: skip
+    broken(
+        "a NaN",
+        lambda t: t["updates"][0]["tensors"][1].update(data="0000c07f" * 3),
+        "FL_NON_FINITE",
+    )
+    broken(
+        "shapes differ",
+        lambda t: t["updates"][1]["tensors"].__setitem__(
+            1, tensor_to_json("weight", np.zeros(2, dtype=np.float32))
+        ),
+        "FL_SHAPE_MISMATCH",
+    )
+    broken(
+        "bytes do not fill the shape",
+        lambda t: t["updates"][0]["tensors"][1].update(data="00" * 11),
+        "FL_BAD_TENSOR",
+    )
     broken("zero examples", lambda t: t["updates"][0].update(examples=0), "INT_OUT_OF_RANGE")
-    broken("a client twice", lambda t: t["updates"].append(copy.deepcopy(t["updates"][0])),
-           "SECTION_DUPLICATE_KEY")  # fmt: skip
+    broken(
+        "a client twice",
+        lambda t: t["updates"].append(copy.deepcopy(t["updates"][0])),
+        "SECTION_DUPLICATE_KEY",
+    )
     return vf
