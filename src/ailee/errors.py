@@ -178,6 +178,7 @@ class ReasonCode(StrEnum):
     FL_NON_FINITE = "FL_NON_FINITE"
     FL_SHAPE_MISMATCH = "FL_SHAPE_MISMATCH"
     FL_PARAMETER_INVALID = "FL_PARAMETER_INVALID"
+    DP_PARAMETER_INVALID = "DP_PARAMETER_INVALID"
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -440,6 +441,9 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ),
     ReasonCode.FL_PARAMETER_INVALID: (
         "An aggregation parameter is outside its valid range (e.g. Krum needs n > 2f + 2)."
+    ),
+    ReasonCode.DP_PARAMETER_INVALID: (
+        "A privacy-accounting parameter is out of range (q, sigma, order, delta, steps)."
     ),
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",
