@@ -180,3 +180,36 @@ def test_median_and_trimmed_mean() -> None:
     assert result[0] == pytest.approx(sum(range(29, 71)) / 42)
     ints = [update(f"c{k}", 1, np.array([v], dtype=np.int32)) for k, v in enumerate((1, 2, 4, 8))]
     assert median(ints).tensors[0][1].tolist() == [3]
+
+
+def test_bulyan_iterative_selection_and_trimming() -> None:
+    from ailee.fl import bulyan
+
+    # 7 clients, f = 1: theta = 5 selected by repeated Krum, beta = 3 kept per coordinate.
+    values = [0.0, 1.0, 2.0, 3.0, 4.0, 100.0, -100.0]
+    updates = [update(f"c{k}", 1, np.array([v, -v])) for k, v in enumerate(values)]
+    result = bulyan(updates, 1)
+    assert len(result.selected) == 5
+    assert "c5" not in result.selected
+    assert "c6" not in result.selected
+    assert result.tensors[0][1].tolist() == [2.0, -2.0]  # median 2, closest 1, 2, 3
+    with pytest.raises(DecodeError) as info:
+        bulyan(updates[:6], 1)  # n = 6 < 4f + 3
+    assert info.value.code is ReasonCode.FL_PARAMETER_INVALID
+    shuffled = list(reversed(updates))
+    assert bulyan(shuffled, 1).selected == result.selected
+
+
+def test_byzantine_detection_flags_the_outlier() -> None:
+    from ailee.fl import detect_byzantine, robust_z_scores
+
+    rng = np.random.default_rng(3)
+    honest = [update(f"c{k:02d}", 1, rng.normal(0, 1, 50)) for k in range(20)]
+    evil = update("zz", 1, rng.normal(0, 1, 50) + 40)
+    flags = detect_byzantine([*honest, evil])
+    assert [client for client, _ in flags] == ["zz"]
+    assert flags[0][1] > 3.5
+    assert detect_byzantine(honest) == ()
+    assert robust_z_scores([1.0, 1.0, 1.0, 5.0]) == [0.0, 0.0, 0.0, float("inf")]
+    # MAD, not the mean absolute deviation: 0.6745 * (10 - 2) / 1.
+    assert robust_z_scores([1.0, 2.0, 3.0, 2.0, 10.0])[-1] == pytest.approx(0.6745 * 8)

@@ -78,6 +78,7 @@ def fl_vectors(vector_file: Callable[..., Any]) -> Any:
     case(valid, "Multi-Krum, f = 1, m = 3", "krum", {"f": 1, "m": 3}, updates)
     case(valid, "Krum at an offset of 1e7", "krum", {"f": 2, "m": 1}, _updates(1e7))
     case(valid, "coordinate-wise median", "median", {}, updates)
+    case(valid, "Bulyan, f = 1", "bulyan", {"f": 1}, updates)
     case(valid, "trimmed mean, beta 2/7", "trimmed_mean", {"beta": [2, 7]}, updates)
     invalid = vf.group("invalid")
     case(
@@ -85,6 +86,15 @@ def fl_vectors(vector_file: Callable[..., Any]) -> Any:
         "Krum needs n > 2f + 2",
         "krum",
         {"f": 3, "m": 1},
+        updates,
+        "FL_PARAMETER_INVALID",
+        ("Param",),
+    )
+    case(
+        invalid,
+        "Bulyan needs n >= 4f + 3",
+        "bulyan",
+        {"f": 2},
         updates,
         "FL_PARAMETER_INVALID",
         ("Param",),

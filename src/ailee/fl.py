@@ -23,6 +23,7 @@ little-endian bytes, in name order. Non-finite values are refused.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final
@@ -40,12 +41,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DTYPES",
+    "Z_THRESHOLD",
     "Aggregate",
     "ClientUpdate",
     "aggregate",
+    "bulyan",
+    "detect_byzantine",
     "fedavg",
     "krum",
     "median",
+    "robust_z_scores",
     "tensor_from_json",
     "tensor_to_json",
     "trimmed_mean",
@@ -384,6 +389,8 @@ def aggregate(rule: str, updates: Sequence[ClientUpdate], params: dict[str, Any]
         return krum(updates, params.get("f", -1), params.get("m", 1))
     if rule == "median":
         return median(updates)
+    if rule == "bulyan":
+        return bulyan(updates, params.get("f", -1))
     if rule == "trimmed_mean":
         beta = params.get("beta")
         if not (
@@ -394,3 +401,99 @@ def aggregate(rule: str, updates: Sequence[ClientUpdate], params: dict[str, Any]
             raise _fail(ReasonCode.FL_PARAMETER_INVALID, "beta's denominator must be positive")
         return trimmed_mean(updates, Fraction(beta[0], beta[1]))
     raise _fail(ReasonCode.ENUM_UNKNOWN_VALUE, f"unknown aggregation rule {rule!r}")
+
+
+# --- Bulyan and byzantine detection ---------------------------------------------------
+
+#: The robust z-score above which a client is flagged (Iglewicz and Hoaglin's 3.5).
+Z_THRESHOLD: Final = 3.5
+
+
+def _krum_scores(flat: Any, f: int) -> list[float]:
+    """Krum scores of the rows of ``flat`` (centred at their median), with at least one
+    neighbour: ``max(1, n - f - 2)`` nearest."""
+    import numpy as np
+
+    n = len(flat)
+    centred = flat - np.median(flat, axis=0)
+    norms = np.einsum("ij,ij->i", centred, centred)
+    distances = np.maximum(norms[:, None] + norms[None, :] - 2.0 * (centred @ centred.T), 0.0)
+    neighbours = max(1, n - f - 2)
+    return [float(np.sort(np.delete(distances[i], i))[:neighbours].sum()) for i in range(n)]
+
+
+def bulyan(updates: Sequence[ClientUpdate], f: int) -> Aggregate:
+    """Bulyan (El Mhamdi et al. 2018), iterative as in the paper.
+
+    Needs ``n >= 4f + 3`` (FL_PARAMETER_INVALID). Select ``theta = n - 2f`` updates one
+    at a time, each the Krum winner (``max(1, |R| - f - 2)`` neighbours, ties by client
+    id) of those not yet selected; then, per coordinate, average (plainly) the
+    ``beta = theta - 2f`` selected values closest to their median (ties: client id).
+    """
+    import numpy as np
+
+    ordered = _ordered(updates)
+    n = len(ordered)
+    if not isinstance(f, int) or f < 0 or n < 4 * f + 3:
+        raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"Bulyan needs n >= 4f + 3; n = {n}, f = {f}")
+    flat = np.stack([_flat(u) for u in ordered])
+    remaining = list(range(n))
+    chosen: list[int] = []
+    theta = n - 2 * f
+    while len(chosen) < theta:
+        scores = _krum_scores(flat[remaining], f)
+        best = min(range(len(remaining)), key=lambda k: (scores[k], remaining[k]))
+        chosen.append(remaining.pop(best))
+    chosen.sort()
+    beta = theta - 2 * f
+    tensors = []
+    for k, (name, first) in enumerate(ordered[0].tensors):
+        stack = np.stack([ordered[i].tensors[k][1] for i in chosen]).astype(np.float64)
+        middle = np.median(stack, axis=0)
+        closest = np.argsort(np.abs(stack - middle), axis=0, kind="stable")[:beta]
+        picked = np.take_along_axis(stack, closest, axis=0)
+        rows = [picked[r] for r in range(beta)]
+        if first.dtype.kind == "f":
+            tensors.append((name, _weighted_mean_float(rows, [1] * beta, first.dtype)))
+        else:
+            # The values themselves (not their float64 images) are averaged exactly.
+            originals = np.stack([ordered[i].tensors[k][1] for i in chosen])
+            exact = np.take_along_axis(originals, closest, axis=0)
+            tensors.append(
+                (name, _weighted_mean_int([exact[r] for r in range(beta)], [1] * beta, first.dtype))
+            )
+    excluded = tuple((ordered[i].client_id, "not selected by Bulyan's Krum rounds")
+                     for i in sorted(set(range(n)) - set(chosen)))  # fmt: skip
+    return Aggregate(tuple(tensors), tuple(ordered[i].client_id for i in chosen), excluded)
+
+
+def robust_z_scores(values: Sequence[float]) -> list[float]:
+    """``0.6745 * (v - median) / MAD`` for each value (MAD: median absolute deviation).
+
+    With a MAD of 0, a value equal to the median scores 0 and any other +/-infinity.
+    """
+    import numpy as np
+
+    data = np.asarray(values, dtype=np.float64)
+    middle = float(np.median(data))
+    mad = float(np.median(np.abs(data - middle)))
+    if mad == 0:
+        return [0.0 if v == middle else math.copysign(math.inf, v - middle) for v in data]
+    return [0.6745 * (float(v) - middle) / mad for v in data]
+
+
+def detect_byzantine(
+    updates: Sequence[ClientUpdate], threshold: float = Z_THRESHOLD
+) -> tuple[tuple[str, float], ...]:
+    """Clients whose distance to the coordinate-wise median has a robust z-score above
+    ``threshold``, with their scores, in client-id order. Flags lower a worker's
+    reputation (:func:`ailee.reputation.penalise`)."""
+    import numpy as np
+
+    ordered = _ordered(updates)
+    flat = np.stack([_flat(u) for u in ordered])
+    distances = np.sqrt(((flat - np.median(flat, axis=0)) ** 2).sum(axis=1))
+    scores = robust_z_scores(distances.tolist())
+    return tuple(
+        (u.client_id, score) for u, score in zip(ordered, scores, strict=True) if score > threshold
+    )
