@@ -41,6 +41,7 @@ class Tag(StrEnum):
     SCHEDULE_INPUTS = "ailee/v2/schedule/inputs"
     SCHEDULE_DECISION = "ailee/v2/schedule/decision"
     FL_UPDATE = "ailee/v2/fl/update"
+    FL_COMPRESSED = "ailee/v2/fl/compressed"
     # BIP341's own tags, for Taproot anchors.
     TAP_LEAF = "TapLeaf"
     TAP_BRANCH = "TapBranch"
