@@ -49,6 +49,7 @@ def test_vector_files_exist() -> None:
         "spv.json",
         "state_roots.json",
         "taproot_anchors.json",
+        "telemetry.json",
         "txoutproofs.json",
     ]
 

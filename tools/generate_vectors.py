@@ -1540,6 +1540,9 @@ def main(argv: list[str] | None = None) -> None:
     importlib.import_module("generate_fl_vectors").fl_vectors(VectorFile).write(
         out, "fl_aggregate.json"
     )
+    importlib.import_module("generate_telemetry_vectors").telemetry_vectors(VectorFile).write(
+        out, "telemetry.json"
+    )
 
 
 if __name__ == "__main__":

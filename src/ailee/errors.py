@@ -179,6 +179,12 @@ class ReasonCode(StrEnum):
     FL_SHAPE_MISMATCH = "FL_SHAPE_MISMATCH"
     FL_PARAMETER_INVALID = "FL_PARAMETER_INVALID"
     DP_PARAMETER_INVALID = "DP_PARAMETER_INVALID"
+    # --- telemetry -----------------------------------------------------------------
+    TELEMETRY_UNSIGNED = "TELEMETRY_UNSIGNED"
+    TELEMETRY_BAD_SIGNATURE = "TELEMETRY_BAD_SIGNATURE"
+    TELEMETRY_CHAIN_BROKEN = "TELEMETRY_CHAIN_BROKEN"
+    TELEMETRY_SEQUENCE_GAP = "TELEMETRY_SEQUENCE_GAP"
+    TELEMETRY_NODE_MISMATCH = "TELEMETRY_NODE_MISMATCH"
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -445,6 +451,16 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ReasonCode.DP_PARAMETER_INVALID: (
         "A privacy-accounting parameter is out of range (q, sigma, order, delta, steps)."
     ),
+    ReasonCode.TELEMETRY_UNSIGNED: "A telemetry sample carries no signature.",
+    ReasonCode.TELEMETRY_BAD_SIGNATURE: (
+        "A telemetry sample's BIP340 signature does not verify under the node's key."
+    ),
+    ReasonCode.TELEMETRY_CHAIN_BROKEN: (
+        "A telemetry sample does not name the hash of the node's previous sample "
+        "(one is missing, reordered or altered)."
+    ),
+    ReasonCode.TELEMETRY_SEQUENCE_GAP: "Telemetry sample sequence numbers are not consecutive.",
+    ReasonCode.TELEMETRY_NODE_MISMATCH: "A telemetry chain holds another node's sample.",
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",
     ReasonCode.VECTOR_CASE_FAILED: "A golden vector case did not give its expected result.",

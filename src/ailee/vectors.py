@@ -30,6 +30,7 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
                               {assigned, unassigned, total_score}
 ``ailee_fl_aggregate_v1``     ``rule``, ``params``, ``updates`` -> ``expected``
                               {tensors, selected, commitments}
+``ailee_telemetry_chain_v1``  ``public_key``, ``samples`` -> ``expected`` {last, root}
 
 ``docs/spec.md`` ("Test vectors") describes each field.
 """
@@ -408,6 +409,19 @@ def _run_fl_aggregate(test: dict[str, Any]) -> None:
     _expect(expected.get("commitments") == commitments, "update commitments differ")
 
 
+def _run_telemetry(test: dict[str, Any]) -> None:
+    from ailee.telemetry import batch_root, sample_from_json, verify_chain
+
+    items = test.get("samples")
+    if not isinstance(items, list):
+        raise wrong_type("samples", "array", items)
+    samples = [sample_from_json(s, f"samples[{k}]") for k, s in enumerate(items)]
+    last = verify_chain(samples, _bytes_field(test, "public_key"))
+    expected = test.get("expected", {})
+    _expect(expected.get("last") == last.hex(), "last sample hash differs")
+    _expect(expected.get("root") == batch_root(samples).hex(), "batch root differs")
+
+
 def _run_chain(test: dict[str, Any]) -> None:
     documents = test.get("documents")
     if not isinstance(documents, list):
@@ -438,6 +452,7 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_schedule_v1": _run_schedule,
     "ailee_schedule_batch_v1": _run_schedule_batch,
     "ailee_fl_aggregate_v1": _run_fl_aggregate,
+    "ailee_telemetry_chain_v1": _run_telemetry,
 }
 
 
