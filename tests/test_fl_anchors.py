@@ -1,0 +1,118 @@
+"""Side by side with the libraries users know: flwr (aggregation) and dp-accounting.
+
+Where they are right, ailee agrees; where they are wrong, the test says how and checks
+that ailee is not (documented in docs/spec.md section 18 and the CHANGELOG).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ailee.fl import ClientUpdate, fedavg, krum, median, trimmed_mean
+from ailee.privacy import epsilon, rdp_subsampled_gaussian
+
+if os.environ.get("AILEE_REQUIRE_EXTERNAL_VECTORS") == "1":
+    import flwr.server.strategy.aggregate as flwr_agg  # CI: never skipped
+    from dp_accounting.rdp import rdp_privacy_accountant as dp_rdp
+else:
+    flwr_agg = pytest.importorskip("flwr.server.strategy.aggregate", reason="flwr not installed")
+    dp_rdp = pytest.importorskip(
+        "dp_accounting.rdp.rdp_privacy_accountant", reason="dp-accounting not installed"
+    )
+
+
+def as_updates(rows: list[np.ndarray], counts: list[int]) -> list[ClientUpdate]:
+    return [
+        ClientUpdate(f"c{k:02d}", n, (("w", row),))
+        for k, (row, n) in enumerate(zip(rows, counts, strict=True))
+    ]
+
+
+# --- dp-accounting ------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.001, 0.9), st.floats(0.5, 8.0), st.integers(2, 64))
+def test_integer_orders_agree_with_dp_accounting(q: float, sigma: float, alpha: int) -> None:
+    ours = rdp_subsampled_gaussian(q, sigma, float(alpha))
+    theirs = float(dp_rdp._compute_rdp_poisson_subsampled_gaussian(q, sigma, [float(alpha)])[0])
+    assert ours == pytest.approx(theirs, rel=1e-9)
+
+
+def test_dp_accounting_overestimates_fractional_orders() -> None:
+    theirs = float(dp_rdp._compute_rdp_poisson_subsampled_gaussian(0.1, 2.0, [1.5])[0])
+    ours = rdp_subsampled_gaussian(0.1, 2.0, 1.5)
+    assert theirs == pytest.approx(0.0027267, rel=1e-4)  # dp-accounting 0.6.0
+    assert ours == pytest.approx(0.0020989, rel=1e-4)  # the signs of the series kept
+    assert theirs > ours
+
+
+def test_epsilon_conversion_agrees() -> None:
+    orders = [2.0, 3.0, 4.0, 8.0, 16.0, 32.0]
+    rdp = [1000 * rdp_subsampled_gaussian(0.01, 1.1, a) for a in orders]
+    theirs, _ = dp_rdp.compute_epsilon(orders, rdp, 1e-5)
+    assert epsilon(orders, rdp, 1e-5) == pytest.approx(theirs, rel=1e-12)
+
+
+# --- flwr ---------------------------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(2, 9), st.integers(1, 20), st.integers(0, 2**32 - 1))
+def test_fedavg_agrees_with_flwr_and_does_not_depend_on_order(n: int, size: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows = [rng.normal(0, 10, size).astype(np.float32) for _ in range(n)]
+    counts = [int(c) for c in rng.integers(1, 1000, n)]
+    ours = fedavg(as_updates(rows, counts)).tensors[0][1]
+    theirs = flwr_agg.aggregate([([row], c) for row, c in zip(rows, counts, strict=True)])[0]
+    assert np.allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_flwr_fedavg_depends_on_client_order() -> None:
+    """The issue's case: 7 clients; flwr gives several results over the orders, ailee one."""
+    rng = np.random.default_rng(5)
+    rows = [np.array([rng.normal(0, 1e3)], dtype=np.float32) for _ in range(7)]
+    counts = [int(c) for c in rng.integers(1, 100, 7)]
+    theirs = set()
+    ours = set()
+    for order in itertools.permutations(range(7)):
+        theirs.add(flwr_agg.aggregate([([rows[i]], counts[i]) for i in order])[0].tobytes())
+        # The same set of updates (each keeps its client id), given in another order.
+        permuted = [ClientUpdate(f"c{i:02d}", counts[i], (("w", rows[i]),)) for i in order]
+        ours.add(fedavg(permuted).tensors[0][1].tobytes())
+    assert len(ours) == 1
+    assert len(theirs) > 1
+    exact = sum(Fraction(float(rows[i][0])) * counts[i] for i in range(7)) / sum(counts)
+    (value,) = np.frombuffer(next(iter(ours)), dtype=np.float32)
+    assert abs(Fraction(float(value)) - exact) <= Fraction(float(np.spacing(np.float32(value))))
+
+
+def test_median_agrees_with_flwr() -> None:
+    rng = np.random.default_rng(9)
+    rows = [rng.normal(0, 1, 16) for _ in range(7)]
+    theirs = flwr_agg.aggregate_median([([row], 1) for row in rows])[0]
+    assert np.array_equal(median(as_updates(rows, [1] * 7)).tensors[0][1], theirs)
+
+
+def test_flwr_trimmed_mean_count_is_computed_in_floats() -> None:
+    rows = [np.array([float(k)]) for k in range(100)]
+    ours = trimmed_mean(as_updates(rows, [1] * 100), Fraction(29, 100)).tensors[0][1][0]
+    assert ours == pytest.approx(sum(range(29, 71)) / 42)  # 29 trimmed from each end
+    theirs = flwr_agg.aggregate_trimmed_avg([([row], 1) for row in rows], 0.29)[0][0]
+    assert theirs == pytest.approx(sum(range(28, 72)) / 44)  # int(0.29 * 100) == 28
+
+
+def test_krum_agrees_with_flwr_at_normal_scale() -> None:
+    rng = np.random.default_rng(11)
+    rows = [rng.normal(0, 1, 8) for _ in range(9)]
+    rows[3] += 50  # an outlier
+    ours = krum(as_updates(rows, [1] * 9), f=2)
+    theirs = flwr_agg.aggregate_krum([([row], 1) for row in rows], 2, 0)[0]
+    assert np.allclose(ours.tensors[0][1], theirs)
