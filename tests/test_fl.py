@@ -213,3 +213,19 @@ def test_byzantine_detection_flags_the_outlier() -> None:
     assert robust_z_scores([1.0, 1.0, 1.0, 5.0]) == [0.0, 0.0, 0.0, float("inf")]
     # MAD, not the mean absolute deviation: 0.6745 * (10 - 2) / 1.
     assert robust_z_scores([1.0, 2.0, 3.0, 2.0, 10.0])[-1] == pytest.approx(0.6745 * 8)
+
+
+def test_fedprox_helpers_use_the_squared_norm() -> None:
+    from ailee.fl import fedprox, proximal_gradient, proximal_term
+
+    local = update("a", 1, np.array([1.0, 2.0]), np.array([3.0]))
+    glob = update("g", 1, np.array([0.0, 0.0]), np.array([1.0]))
+    assert proximal_term(local, glob, 0.5) == 0.25 * (1 + 4 + 4)
+    grads = proximal_gradient(local, glob, 0.5)
+    assert [g.tolist() for _, g in grads] == [[0.5, 1.0], [1.0]]
+    ups = [local, update("b", 3, np.array([0.0, 0.0]), np.array([1.0]))]
+    assert np.array_equal(fedprox(ups).tensors[0][1], fedavg(ups).tensors[0][1])
+    with pytest.raises(DecodeError):
+        proximal_term(local, glob, -1.0)
+    with pytest.raises(DecodeError):
+        proximal_term(local, update("g", 1, np.array([0.0])), 1.0)

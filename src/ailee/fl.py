@@ -48,8 +48,11 @@ __all__ = [
     "bulyan",
     "detect_byzantine",
     "fedavg",
+    "fedprox",
     "krum",
     "median",
+    "proximal_gradient",
+    "proximal_term",
     "robust_z_scores",
     "tensor_from_json",
     "tensor_to_json",
@@ -496,4 +499,40 @@ def detect_byzantine(
     scores = robust_z_scores(distances.tolist())
     return tuple(
         (u.client_id, score) for u, score in zip(ordered, scores, strict=True) if score > threshold
+    )
+
+
+# --- FedProx ------------------------------------------------------------------------
+
+
+def fedprox(updates: Sequence[ClientUpdate]) -> Aggregate:
+    """FedProx on the server is FedAvg (the proximal term acts on the clients)."""
+    return fedavg(updates)
+
+
+def proximal_term(local: ClientUpdate, global_model: ClientUpdate, mu: float) -> float:
+    """The client's FedProx penalty ``(mu / 2) * ||w - w_global||^2`` (the *squared*
+    norm, as in the paper), over all tensors, in float64."""
+    import numpy as np
+
+    if not mu >= 0:
+        raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"mu = {mu!r} must be >= 0")
+    _ordered([ClientUpdate("a", 1, local.tensors), ClientUpdate("b", 1, global_model.tensors)])
+    difference = _flat(local) - _flat(global_model)
+    return float(mu / 2 * np.dot(difference, difference))
+
+
+def proximal_gradient(
+    local: ClientUpdate, global_model: ClientUpdate, mu: float
+) -> tuple[tuple[str, Any], ...]:
+    """The gradient of :func:`proximal_term` with respect to the local weights:
+    ``mu * (w - w_global)``, per tensor, in float64."""
+    import numpy as np
+
+    if not mu >= 0:
+        raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"mu = {mu!r} must be >= 0")
+    _ordered([ClientUpdate("a", 1, local.tensors), ClientUpdate("b", 1, global_model.tensors)])
+    return tuple(
+        (name, mu * (a.astype(np.float64) - b.astype(np.float64)))
+        for (name, a), (_, b) in zip(local.tensors, global_model.tensors, strict=True)
     )
