@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_cli
+import bench_fl
 import bench_headers
 import bench_scheduling
 import bench_state_root
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--mainnet-headers-file", type=Path, default=bench_headers.MAINNET_FILE)
     parser.add_argument("--workers", type=int, default=100_000)
     parser.add_argument("--batch-tasks", type=int, default=2_000)
+    parser.add_argument("--fl-parameters", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, best of {args.repeats}")
@@ -44,6 +46,7 @@ def main() -> None:
             )
         )
     )
+    print(bench_fl.report(bench_fl.run(50, args.fl_parameters, args.repeats)))
 
 
 if __name__ == "__main__":

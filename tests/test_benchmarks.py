@@ -33,3 +33,9 @@ def test_scheduling_benchmark_runs() -> None:
     result = module.run(n_workers=300, n_tasks=20, batch_workers=5, repeats=1)
     assert 0 < result.assigned <= 20
     assert "pairs_per_s" in module.report(result)
+
+
+def test_fl_benchmark_runs() -> None:
+    module = bench("bench_fl")
+    result = module.run(clients=12, parameters=50, repeats=1)
+    assert "ratio" in module.report(result)
