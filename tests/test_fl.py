@@ -229,3 +229,40 @@ def test_fedprox_helpers_use_the_squared_norm() -> None:
         proximal_term(local, glob, -1.0)
     with pytest.raises(DecodeError):
         proximal_term(local, update("g", 1, np.array([0.0])), 1.0)
+
+
+def test_round_records_recompute_and_catch_changes() -> None:
+    import dataclasses
+
+    from ailee.errors import VerificationError
+    from ailee.fl import round_epsilon, round_record, verify_round
+
+    rng = np.random.default_rng(4)
+    updates = [update(f"c{k}", 10 + k, rng.normal(0, 1, 6).astype(np.float32)) for k in range(7)]
+    record = round_record(
+        job="job-1", round_number=3, rule="krum", params={"f": 1, "m": 2}, updates=updates,
+        privacy_events=[(0.01, 1.1, 100)],
+    )  # fmt: skip
+    verify_round(record, list(reversed(updates)))
+    assert round_epsilon(record, 1e-5) > 0
+    assert len(record.selected) == 2
+    with pytest.raises(VerificationError) as info:
+        verify_round(record, updates[:-1])
+    assert info.value.code is ReasonCode.FL_ROUND_INPUTS_MISMATCH
+    changes = [
+        {"selected": ("c0", "c1")},
+        {"output": bytes(32)},
+        {"params": (("f", 2), ("m", 2))},
+        {"flagged": ("c3",)},
+        {"excluded": ()},
+    ]
+    for change in changes:
+        with pytest.raises(VerificationError) as info:
+            verify_round(dataclasses.replace(record, **change), updates)
+        assert info.value.code is ReasonCode.FL_ROUND_MISMATCH
+    # The privacy events are declared, not derived from the updates: recomputing keeps
+    # them; the epsilon they spend is recomputed from them (round_epsilon).
+    # The record holds no float: its canonical value encodes.
+    from ailee import encoding
+
+    assert encoding.decode(encoding.encode(record.to_cbor_value())) == record.to_cbor_value()

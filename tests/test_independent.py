@@ -27,6 +27,7 @@ VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 NOT_IN_SECOND_IMPLEMENTATION = {
     "ailee_anchor_evidence_v1",
     "ailee_fl_aggregate_v1",
+    "ailee_fl_round_v1",
     "ailee_telemetry_chain_v1",
 }
 

@@ -40,6 +40,7 @@ def test_vector_files_exist() -> None:
         "chains.json",
         "evidence.json",
         "fl_aggregate.json",
+        "fl_rounds.json",
         "headers.json",
         "proofs.json",
         "schedule.json",

@@ -138,3 +138,51 @@ def fl_vectors(vector_file: Callable[..., Any]) -> Any:
         "SECTION_DUPLICATE_KEY",
     )
     return vf
+
+
+def round_vectors(vector_file: Callable[..., Any]) -> Any:
+    from ailee.fl import round_record, round_to_json
+
+    vf = vector_file(
+        "Federated learning round records",
+        "ailee_fl_round_v1",
+        [
+            "A round 'record' (job, round, rule, params, input commitments, selected, "
+            "excluded, flagged, output commitment, privacy events as exact fractions) must "
+            "recompute from 'updates'.",
+        ],
+    )
+    vf.note("Round", "CAN_OF_WORMS", "The record is not what its updates give.")
+    updates = _updates()
+    record = round_to_json(
+        round_record(
+            job="job-7",
+            round_number=12,
+            rule="krum",
+            params={"f": 1, "m": 2},
+            updates=updates,
+            privacy_events=[(0.01, 1.1, 250)],
+        )
+    )
+    docs = [update_to_json(u) for u in updates]
+    valid = vf.group("valid")
+    vf.add(valid, "Multi-Krum round with privacy accounting", {"record": record, "updates": docs})
+    vf.add(valid, "the same updates in reverse order", {"record": record, "updates": docs[::-1]})
+    invalid = vf.group("invalid")
+    vf.add(
+        invalid,
+        "an update missing",
+        {"record": record, "updates": docs[1:]},
+        code="FL_ROUND_INPUTS_MISMATCH",
+        flags=("Round",),
+    )
+    forged = copy.deepcopy(record)
+    forged["selected"] = ["client-0", "client-3"]
+    vf.add(
+        invalid,
+        "other clients selected",
+        {"record": forged, "updates": docs},
+        code="FL_ROUND_MISMATCH",
+        flags=("Round",),
+    )
+    return vf

@@ -1537,9 +1537,9 @@ def main(argv: list[str] | None = None) -> None:
     schedule = importlib.import_module("generate_schedule_vectors")
     schedule.schedule_vectors(VectorFile).write(out, "schedule.json")
     schedule.batch_vectors(VectorFile).write(out, "schedule_batch.json")
-    importlib.import_module("generate_fl_vectors").fl_vectors(VectorFile).write(
-        out, "fl_aggregate.json"
-    )
+    fl = importlib.import_module("generate_fl_vectors")
+    fl.fl_vectors(VectorFile).write(out, "fl_aggregate.json")
+    fl.round_vectors(VectorFile).write(out, "fl_rounds.json")
     importlib.import_module("generate_telemetry_vectors").telemetry_vectors(VectorFile).write(
         out, "telemetry.json"
     )

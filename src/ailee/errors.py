@@ -178,6 +178,8 @@ class ReasonCode(StrEnum):
     FL_NON_FINITE = "FL_NON_FINITE"
     FL_SHAPE_MISMATCH = "FL_SHAPE_MISMATCH"
     FL_PARAMETER_INVALID = "FL_PARAMETER_INVALID"
+    FL_ROUND_INPUTS_MISMATCH = "FL_ROUND_INPUTS_MISMATCH"
+    FL_ROUND_MISMATCH = "FL_ROUND_MISMATCH"
     DP_PARAMETER_INVALID = "DP_PARAMETER_INVALID"
     # --- telemetry -----------------------------------------------------------------
     TELEMETRY_UNSIGNED = "TELEMETRY_UNSIGNED"
@@ -448,6 +450,10 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ReasonCode.FL_PARAMETER_INVALID: (
         "An aggregation parameter is outside its valid range (e.g. Krum needs n > 2f + 2)."
     ),
+    ReasonCode.FL_ROUND_INPUTS_MISMATCH: (
+        "The updates given for a round record are not the ones it commits to."
+    ),
+    ReasonCode.FL_ROUND_MISMATCH: "Recomputing a round record from its updates gives another.",
     ReasonCode.DP_PARAMETER_INVALID: (
         "A privacy-accounting parameter is out of range (q, sigma, order, delta, steps)."
     ),

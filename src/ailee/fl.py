@@ -44,6 +44,7 @@ __all__ = [
     "Z_THRESHOLD",
     "Aggregate",
     "ClientUpdate",
+    "RoundRecord",
     "aggregate",
     "bulyan",
     "detect_byzantine",
@@ -54,12 +55,18 @@ __all__ = [
     "proximal_gradient",
     "proximal_term",
     "robust_z_scores",
+    "round_epsilon",
+    "round_from_json",
+    "round_record",
+    "round_to_json",
     "tensor_from_json",
     "tensor_to_json",
+    "tensors_commitment",
     "trimmed_mean",
     "update_commitment",
     "update_from_json",
     "update_to_json",
+    "verify_round",
 ]
 
 #: The dtypes a tensor may have, by their canonical names (always little-endian).
@@ -535,4 +542,200 @@ def proximal_gradient(
     return tuple(
         (name, mu * (a.astype(np.float64) - b.astype(np.float64)))
         for (name, a), (_, b) in zip(local.tensors, global_model.tensors, strict=True)
+    )
+
+
+# --- round records ------------------------------------------------------------------
+
+
+def tensors_commitment(tensors: Sequence[tuple[str, Any]]) -> bytes:
+    """Tagged hash of an aggregation result's canonical encoding (as an update's tensors)."""
+    body = encoding.encode(
+        [
+            {
+                "name": name,
+                "dtype": array.dtype.name,
+                "shape": list(array.shape),
+                "data": array.astype(array.dtype.newbyteorder("<")).tobytes(),
+            }
+            for name, array in tensors
+        ]
+    )
+    return tagged_hash(Tag.FL_OUTPUT, body)
+
+
+def _event(q: float, sigma: float, steps: int) -> tuple[int, int, int, int, int]:
+    """A privacy event with q and sigma as the exact fractions their floats are."""
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+        raise _fail(ReasonCode.DP_PARAMETER_INVALID, f"steps = {steps!r} must be >= 0")
+    a, b = Fraction(q), Fraction(sigma)
+    return (a.numerator, a.denominator, b.numerator, b.denominator, steps)
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """What one aggregation round committed to; every field is an integer, text or bytes.
+
+    ``params`` holds the rule's parameters (beta as [numerator, denominator]);
+    ``accounting`` the privacy events composed so far, each (q, sigma) as exact
+    fractions of their float values and a step count, so the accountant is recomputed,
+    never trusted; ``flagged`` the clients byzantine detection flagged.
+    """
+
+    job: str
+    round: int
+    rule: str
+    params: tuple[tuple[str, Any], ...]
+    inputs: tuple[tuple[str, bytes], ...]
+    selected: tuple[str, ...]
+    excluded: tuple[tuple[str, str], ...]
+    flagged: tuple[str, ...]
+    output: bytes
+    accounting: tuple[tuple[int, int, int, int, int], ...]
+
+    def to_cbor_value(self) -> dict[str, Any]:
+        """The canonical value (what the ``tasks`` section will commit to)."""
+        return {
+            "job": self.job,
+            "round": self.round,
+            "rule": self.rule,
+            "params": dict(self.params),
+            "inputs": [[client, commitment] for client, commitment in self.inputs],
+            "selected": list(self.selected),
+            "excluded": [list(item) for item in self.excluded],
+            "flagged": list(self.flagged),
+            "output": self.output,
+            "accounting": [list(event) for event in self.accounting],
+        }
+
+
+def round_record(
+    *,
+    job: str,
+    round_number: int,
+    rule: str,
+    params: dict[str, Any],
+    updates: Sequence[ClientUpdate],
+    privacy_events: Sequence[tuple[float, float, int]] = (),
+) -> RoundRecord:
+    """Aggregate one round and record it (see :class:`RoundRecord`)."""
+    check_id(job, "round.job")
+    if not isinstance(round_number, int) or isinstance(round_number, bool) or round_number < 0:
+        raise _fail(ReasonCode.INT_OUT_OF_RANGE, "round number must be a non-negative integer")
+    result = aggregate(rule, updates, params)
+    ordered = _ordered(updates)
+    return RoundRecord(
+        job=job,
+        round=round_number,
+        rule=rule,
+        params=tuple(sorted(params.items())),
+        inputs=tuple((u.client_id, update_commitment(u)) for u in ordered),
+        selected=result.selected,
+        excluded=result.excluded,
+        flagged=tuple(client for client, _ in detect_byzantine(updates))
+        if len(ordered) >= 3
+        else (),
+        output=tensors_commitment(result.tensors),
+        accounting=tuple(_event(q, sigma, steps) for q, sigma, steps in privacy_events),
+    )
+
+
+def verify_round(record: RoundRecord, updates: Sequence[ClientUpdate]) -> None:
+    """Recompute a round from its updates: FL_ROUND_INPUTS_MISMATCH if these are not the
+    updates it committed to, FL_ROUND_MISMATCH if the recomputed round differs."""
+    from ailee.errors import VerificationError
+
+    ordered = _ordered(updates)
+    given = tuple((u.client_id, update_commitment(u)) for u in ordered)
+    if given != record.inputs:
+        raise VerificationError(
+            ReasonCode.FL_ROUND_INPUTS_MISMATCH,
+            f"round {record.round} of {record.job}: the updates are not the ones it commits to",
+        )
+    events = [
+        (float(Fraction(a, b)), float(Fraction(c, d)), steps)
+        for a, b, c, d, steps in record.accounting
+    ]
+    again = round_record(
+        job=record.job,
+        round_number=record.round,
+        rule=record.rule,
+        params=dict(record.params),
+        updates=updates,
+        privacy_events=events,
+    )
+    if again != record:
+        differs = [
+            f for f in RoundRecord.__dataclass_fields__ if getattr(again, f) != getattr(record, f)
+        ]
+        raise VerificationError(
+            ReasonCode.FL_ROUND_MISMATCH,
+            f"round {record.round} of {record.job}: recomputed differs in {', '.join(differs)}",
+        )
+
+
+def round_epsilon(record: RoundRecord, delta: float) -> float:
+    """The privacy spent by the record's accounting events, recomputed (improved bound)."""
+    from ailee.privacy import Accountant
+
+    accountant = Accountant()
+    for a, b, c, d, steps in record.accounting:
+        accountant = accountant.compose(float(Fraction(a, b)), float(Fraction(c, d)), steps)
+    return accountant.epsilon(delta)
+
+
+def round_to_json(record: RoundRecord) -> dict[str, Any]:
+    """A round record as JSON (commitments in hex)."""
+    value = record.to_cbor_value()
+    value["inputs"] = [[client, commitment.hex()] for client, commitment in record.inputs]
+    value["output"] = record.output.hex()
+    return value
+
+
+def round_from_json(value: Any, path: str = "round") -> RoundRecord:
+    """Read :func:`round_to_json`'s object strictly."""
+    from ailee.fields import expect_object, hex_to_bytes
+
+    names = ("job", "round", "rule", "params", "inputs", "selected", "excluded", "flagged",
+             "output", "accounting")  # fmt: skip
+    obj = expect_object(value, path, names)
+
+    def pairs(name: str) -> list[list[Any]]:
+        items = obj[name]
+        if not isinstance(items, list) or not all(
+            isinstance(i, list) and len(i) == 2 and all(isinstance(x, str) for x in i)
+            for i in items
+        ):
+            raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.{name}: expected [text, text] pairs")
+        return items
+
+    def texts(name: str) -> tuple[str, ...]:
+        items = obj[name]
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.{name}: expected texts")
+        return tuple(items)
+
+    events = obj["accounting"]
+    if not isinstance(events, list) or not all(
+        isinstance(e, list) and len(e) == 5 and all(isinstance(x, int) for x in e) for e in events
+    ):
+        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.accounting: expected 5 integers each")
+    params = obj["params"]
+    if not isinstance(params, dict) or not isinstance(obj["round"], int):
+        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}: params or round of the wrong type")
+    if not isinstance(obj["job"], str) or not isinstance(obj["rule"], str):
+        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}: job or rule not text")
+    if not isinstance(obj["output"], str):
+        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.output: expected hex")
+    return RoundRecord(
+        job=obj["job"],
+        round=obj["round"],
+        rule=obj["rule"],
+        params=tuple(sorted(params.items())),
+        inputs=tuple((client, hex_to_bytes(c, f"{path}.inputs")) for client, c in pairs("inputs")),
+        selected=texts("selected"),
+        excluded=tuple((a, b) for a, b in pairs("excluded")),
+        flagged=texts("flagged"),
+        output=hex_to_bytes(obj["output"], f"{path}.output"),
+        accounting=tuple((a, b, c, d, e) for a, b, c, d, e in events),
     )

@@ -42,6 +42,7 @@ class Tag(StrEnum):
     SCHEDULE_DECISION = "ailee/v2/schedule/decision"
     FL_UPDATE = "ailee/v2/fl/update"
     FL_COMPRESSED = "ailee/v2/fl/compressed"
+    FL_OUTPUT = "ailee/v2/fl/output"
     TELEMETRY_SAMPLE = "ailee/v2/telemetry/sample"
     # BIP341's own tags, for Taproot anchors.
     TAP_LEAF = "TapLeaf"

@@ -31,6 +31,7 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
 ``ailee_fl_aggregate_v1``     ``rule``, ``params``, ``updates`` -> ``expected``
                               {tensors, selected, commitments}
 ``ailee_telemetry_chain_v1``  ``public_key``, ``samples`` -> ``expected`` {last, root}
+``ailee_fl_round_v1``         ``record``, ``updates`` -> the round recomputes
 
 ``docs/spec.md`` ("Test vectors") describes each field.
 """
@@ -422,6 +423,16 @@ def _run_telemetry(test: dict[str, Any]) -> None:
     _expect(expected.get("root") == batch_root(samples).hex(), "batch root differs")
 
 
+def _run_fl_round(test: dict[str, Any]) -> None:
+    from ailee.fl import round_from_json, update_from_json, verify_round
+
+    items = test.get("updates")
+    if not isinstance(items, list):
+        raise wrong_type("updates", "array", items)
+    updates = [update_from_json(u, f"updates[{k}]") for k, u in enumerate(items)]
+    verify_round(round_from_json(test.get("record"), "record"), updates)
+
+
 def _run_chain(test: dict[str, Any]) -> None:
     documents = test.get("documents")
     if not isinstance(documents, list):
@@ -453,6 +464,7 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_schedule_batch_v1": _run_schedule_batch,
     "ailee_fl_aggregate_v1": _run_fl_aggregate,
     "ailee_telemetry_chain_v1": _run_telemetry,
+    "ailee_fl_round_v1": _run_fl_round,
 }
 
 
