@@ -96,6 +96,7 @@ def test_inputs_are_not_mutated_and_commitments_are_stable() -> None:
         (lambda: update("a", 1, np.array([np.nan])), ReasonCode.FL_NON_FINITE),
         (lambda: update("a", 1, np.array([np.inf], dtype=np.float32)), ReasonCode.FL_NON_FINITE),
         (lambda: update("a", 1, np.array(["x"])), ReasonCode.FL_BAD_TENSOR),
+        (lambda: update("a", 1, np.array([2.0**961])), ReasonCode.FL_BAD_TENSOR),
         (lambda: ClientUpdate("a", 1, (("b", np.zeros(1)), ("a", np.zeros(1)))),
          ReasonCode.LIST_NOT_SORTED_UNIQUE),
         (lambda: fedavg([]), ReasonCode.FL_PARAMETER_INVALID),

@@ -74,6 +74,9 @@ DTYPES: Final = ("float32", "float64", "int8", "int16", "int32", "int64",
                  "uint8", "uint16", "uint32", "uint64")  # fmt: skip
 #: Most examples one client may report (Dekker splitting keeps n * x exact below it).
 MAX_EXAMPLES: Final = 1 << 26
+#: Largest magnitude of a float value: Dekker splitting and the sums of up to 2**38
+#: weighted values stay finite below it.
+MAX_MAGNITUDE: Final = 2.0**960
 
 
 def _fail(code: ReasonCode, message: str) -> DecodeError:
@@ -111,6 +114,16 @@ class ClientUpdate:
                 raise _fail(
                     ReasonCode.FL_NON_FINITE,
                     f"update {self.client_id}, tensor {name}: NaN or infinity",
+                )
+            if (
+                array.dtype.kind == "f"
+                and array.size
+                and float(np.abs(array).max()) > MAX_MAGNITUDE
+            ):
+                raise _fail(
+                    ReasonCode.FL_BAD_TENSOR,
+                    f"update {self.client_id}, tensor {name}: a value above 2**960, too "
+                    "large for exact averaging",
                 )
 
     def encoding(self) -> bytes:
