@@ -267,3 +267,24 @@ def test_round_records_recompute_and_catch_changes() -> None:
     from ailee import encoding
 
     assert encoding.decode(encoding.encode(record.to_cbor_value())) == record.to_cbor_value()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(-1e7, 1e7, width=32, allow_nan=False), min_size=2, max_size=6),
+    st.lists(st.integers(1, 2**20), min_size=6, max_size=6),
+    st.floats(-0.0009765625, 0.0009765625, width=32, allow_nan=False),
+)
+def test_fedavg_float32_under_cancellation(
+    values: list[float], counts: list[int], tiny: float
+) -> None:
+    """Opposite values that nearly cancel force the compensated fallback; still 1 ulp."""
+    mirrored = [*values, *(-v for v in values), tiny]
+    weights = [*counts[: len(values)], *counts[: len(values)], 1]
+    updates = [
+        update(f"c{k:02d}", n, np.array([v], dtype=np.float32))
+        for k, (v, n) in enumerate(zip(mirrored, weights, strict=True))
+    ]
+    result = fedavg(updates).tensors[0][1][0]
+    exact = exact_mean([float(np.float32(v)) for v in mirrored], weights)
+    assert ulps(result, exact, np.float32) <= 1

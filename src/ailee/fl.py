@@ -202,6 +202,44 @@ def _weighted_mean_float(arrays: list[Any], weights: list[int], dtype: Any) -> A
     """sum(w_i * x_i) / sum(w_i) within 1 ulp (of the result dtype) of the exact value."""
     import numpy as np
 
+    if np.dtype(dtype) == np.float32:
+        return _weighted_mean_float32(arrays, weights)
+    return _weighted_mean_compensated(arrays, weights, dtype)
+
+
+def _weighted_mean_float32(arrays: list[Any], weights: list[int]) -> Any:
+    """Fast path for float32 layers: w (< 2**26) times a float32 is exact in float64, so
+    a plain float64 sum has a known error bound per coordinate, ``k * 2**-53 * sum|w x|``.
+    Where that bound (with the division's rounding) stays under a quarter of the
+    float32 spacing of the result, the result is within 1 ulp; elsewhere (cancellation)
+    the coordinates are recomputed on the compensated path."""
+    import numpy as np
+
+    shape = arrays[0].shape
+    total = np.zeros(shape, dtype=np.float64)
+    magnitude = np.zeros(shape, dtype=np.float64)
+    term = np.empty(shape, dtype=np.float64)
+    for array, weight in zip(arrays, weights, strict=True):
+        np.multiply(array, float(weight), out=term, dtype=np.float64)
+        np.add(total, term, out=total)
+        np.abs(term, out=term)
+        np.add(magnitude, term, out=magnitude)
+    count = float(sum(weights))
+    mean = total / count
+    result = mean.astype(np.float32)
+    bound = (len(arrays) * 2.0**-53 * (1 + 1e-9)) * magnitude / count + 2.0**-52 * np.abs(mean)
+    spacing = np.spacing(np.abs(result)).astype(np.float64)
+    loose = bound > 0.25 * spacing
+    if loose.any():
+        picked = [array[loose] for array in arrays]
+        result[loose] = _weighted_mean_compensated(picked, weights, np.float32)
+    return result
+
+
+def _weighted_mean_compensated(arrays: list[Any], weights: list[int], dtype: Any) -> Any:
+    """The compensated path: Dekker products and TwoSum accumulation in float64."""
+    import numpy as np
+
     total = np.zeros(arrays[0].shape, dtype=np.float64)
     error = np.zeros(arrays[0].shape, dtype=np.float64)
     for array, weight in zip(arrays, weights, strict=True):
