@@ -253,7 +253,7 @@ def test_round_records_recompute_and_catch_changes() -> None:
     changes = [
         {"selected": ("c0", "c1")},
         {"output": bytes(32)},
-        {"params": (("f", 2), ("m", 2))},
+        {"params": (("f", 1), ("m", 3))},  # (f = 2 happens to select the same pair)
         {"flagged": ("c3",)},
         {"excluded": ()},
     ]
@@ -288,3 +288,30 @@ def test_fedavg_float32_under_cancellation(
     result = fedavg(updates).tensors[0][1][0]
     exact = exact_mean([float(np.float32(v)) for v in mirrored], weights)
     assert ulps(result, exact, np.float32) <= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(-(2.0**900), 2.0**900, allow_nan=False, allow_subnormal=True),
+        min_size=1,
+        max_size=5,
+    ),
+    st.lists(st.integers(1, 2**25), min_size=5, max_size=5),
+    st.floats(-1e-300, 1e-300, allow_nan=False, allow_subnormal=True),
+)
+def test_fedavg_float64_any_range_and_cancellation(
+    values: list[float], counts: list[int], tiny: float
+) -> None:
+    """float64 layers, magnitudes from subnormal to 2**900, opposite values that cancel
+    exactly around a tiny one: the result stays within 1 ulp of the exact mean."""
+    mirrored = [*values, *(-v for v in values), tiny]
+    weights = [*counts[: len(values)], *counts[: len(values)], 3]
+    updates = [
+        update(f"c{k:02d}", n, np.array([v, v / 3, tiny], dtype=np.float64))
+        for k, (v, n) in enumerate(zip(mirrored, weights, strict=True))
+    ]
+    result = fedavg(updates).tensors[0][1]
+    for column in range(3):
+        column_values = [float(np.float64(u.tensors[0][1][column])) for u in updates]
+        assert ulps(result[column], exact_mean(column_values, weights), np.float64) <= 1

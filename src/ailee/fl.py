@@ -9,7 +9,7 @@ Floating-point results are accurate, not just repeatable:
   one rounding to the layer's dtype: the result is within 1 ulp of the exact rational
   mean per coordinate (the golden vectors check it against exact fractions);
   integer layers are averaged exactly and rounded half to even;
-* Krum's distances are computed on updates centred at their coordinate-wise median,
+* Krum's distances are computed on updates centred at their coordinate-wise mean,
   so that a large common offset (1e8) costs no accuracy, and Krum needs
   ``n > 2f + 2`` as its paper does;
 * the trimmed count ``floor(beta * n)`` is exact (``beta`` is a :class:`Fraction`).
@@ -236,20 +236,64 @@ def _weighted_mean_float32(arrays: list[Any], weights: list[int]) -> Any:
     return result
 
 
+_U: Final = 2.0**-53  # unit roundoff of float64
+_TINY: Final = 2.0**-968  # below this, the division's error-free steps could underflow
+
+
+def _two_product(a: Any, b: Any) -> tuple[Any, Any]:
+    """Dekker's TwoProduct: p + e == a * b exactly (no overflow, no underflow)."""
+    p = a * b
+    a_hi, a_lo = _split(a)
+    b_hi, b_lo = _split(b)
+    e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    return p, e
+
+
 def _weighted_mean_compensated(arrays: list[Any], weights: list[int], dtype: Any) -> Any:
-    """The compensated path: Dekker products and TwoSum accumulation in float64."""
+    """The accurate path: exact Dekker products, TwoSum accumulation and a corrected
+    division in float64, with a rigorous per-coordinate error bound; coordinates whose
+    bound is not tight enough for 1 ulp (extreme cancellation) are computed exactly."""
     import numpy as np
 
-    total = np.zeros(arrays[0].shape, dtype=np.float64)
-    error = np.zeros(arrays[0].shape, dtype=np.float64)
+    shape = arrays[0].shape
+    total = np.zeros(shape, dtype=np.float64)
+    error = np.zeros(shape, dtype=np.float64)
+    magnitude = np.zeros(shape, dtype=np.float64)
     for array, weight in zip(arrays, weights, strict=True):
-        # w < 2**26 and each half < 2**27 significant bits: both products are exact.
+        # w < 2**26 and each half has at most 27 significant bits: both products are
+        # exact, even for subnormal values (an integer < 2**53 times 2**-1074 or more).
         hi, lo = _split(array.astype(np.float64))
         for part in (hi * weight, lo * weight):
             total, e = _two_sum(total, part)
             error += e
-    mean = (total + error) / float(sum(weights))
-    return mean.astype(dtype)
+            magnitude += np.abs(part)
+    count = float(sum(weights))
+    parts = 2 * len(arrays)
+    gamma = parts * _U / (1 - parts * _U)
+    # total + error is the exact sum within gamma**2 * sum|parts| (Ogita, Rump and
+    # Oishi 2005, Sum2). hi + lo holds it exactly; the quotient is then corrected by
+    # its remainder, computed exactly up to rounding errors of order u**2.
+    hi, lo = _two_sum(total, error)
+    quotient = hi / count
+    product, product_error = _two_product(quotient, np.float64(count))
+    remainder = ((hi - product) - product_error) + lo
+    mean = quotient + remainder / count
+    extra = (gamma * gamma * magnitude + 8 * _U * _U * np.abs(hi)) / count
+    if np.dtype(dtype) == np.float32:
+        extra = extra + 0.5 * np.spacing(np.abs(mean))  # the float64 result's rounding
+    result = mean.astype(dtype)
+    spacing = np.spacing(np.abs(result)).astype(np.float64)
+    loose = (extra > 0.25 * spacing) | ((np.abs(hi) < _TINY) & (magnitude > 0))
+    for index in zip(*np.nonzero(loose), strict=True):
+        result[index] = _exact_mean([float(a[index]) for a in arrays], weights)
+    return result
+
+
+def _exact_mean(values: list[float], weights: list[int]) -> float:
+    """sum(w_i * x_i) / sum(w_i) in exact rational arithmetic, rounded once to float64
+    (then to the layer's dtype by the caller: within 1 ulp either way)."""
+    total = sum((Fraction(v) * w for v, w in zip(values, weights, strict=True)), Fraction(0))
+    return float(total / sum(weights))
 
 
 def _weighted_mean_int(arrays: list[Any], weights: list[int], dtype: Any) -> Any:
@@ -301,7 +345,7 @@ def krum(updates: Sequence[ClientUpdate], f: int, m: int = 1) -> Aggregate:
     if not isinstance(m, int) or not 1 <= m <= n - f:
         raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"Multi-Krum needs 1 <= m <= n - f = {n - f}")
     flat = np.stack([_flat(u) for u in ordered])
-    centred = flat - np.median(flat, axis=0)
+    centred = flat - flat.mean(axis=0)
     norms = np.einsum("ij,ij->i", centred, centred)
     gram = centred @ centred.T
     distances = np.maximum(norms[:, None] + norms[None, :] - 2.0 * gram, 0.0)
@@ -315,8 +359,7 @@ def krum(updates: Sequence[ClientUpdate], f: int, m: int = 1) -> Aggregate:
     picked = [ordered[i] for i in chosen]
     result = _plain_mean(picked)
     excluded = tuple(
-        (ordered[i].client_id, f"krum score {scores[i]!r} not among the {m} lowest")
-        for i in sorted(ranking[m:])
+        (ordered[i].client_id, f"krum score not among the {m} lowest") for i in sorted(ranking[m:])
     )
     return Aggregate(result, tuple(u.client_id for u in picked), excluded)
 
@@ -471,12 +514,12 @@ Z_THRESHOLD: Final = 3.5
 
 
 def _krum_scores(flat: Any, f: int) -> list[float]:
-    """Krum scores of the rows of ``flat`` (centred at their median), with at least one
+    """Krum scores of the rows of ``flat`` (centred at their mean), with at least one
     neighbour: ``max(1, n - f - 2)`` nearest."""
     import numpy as np
 
     n = len(flat)
-    centred = flat - np.median(flat, axis=0)
+    centred = flat - flat.mean(axis=0)
     norms = np.einsum("ij,ij->i", centred, centred)
     distances = np.maximum(norms[:, None] + norms[None, :] - 2.0 * (centred @ centred.T), 0.0)
     neighbours = max(1, n - f - 2)
