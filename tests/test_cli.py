@@ -72,7 +72,15 @@ def test_json_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     assert report["ok"] is True
     assert report["root"] == ROOT_HEX
     names = [c["name"] for c in report["snapshots"][0]["checks"]]
-    assert names[-3:] == ["state_root", "tasks.decision[task-0001]", "tasks.decisions"]
+    assert names[-7:] == [
+        "state_root",
+        "tasks.decision[task-0001]",
+        "tasks.decisions",
+        "tasks.round[fl-round-0000]",
+        "tasks.rounds",
+        "telemetry.batch[tm-0001]",
+        "telemetry.batches",
+    ]
     status, out, err = run(capsys, str(tampered(tmp_path)), "--json")
     report = json.loads(out)
     assert (status, report["exit_code"], report["codes"]) == (1, 1, ["STATE_ROOT_MISMATCH"])

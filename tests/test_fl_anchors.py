@@ -61,6 +61,50 @@ def test_epsilon_conversion_agrees() -> None:
     assert epsilon(orders, rdp, 1e-5) == pytest.approx(theirs, rel=1e-12)
 
 
+def test_privacy_vectors_agree_with_the_oracles() -> None:
+    """The golden values of vectors/privacy.json, not ailee's: dp-accounting at integer
+    orders (and for the composed epsilon, classic and improved), numerical integration
+    at fractional orders (where dp-accounting 0.6.0 is wrong)."""
+    import json
+
+    from tests.helpers import ROOT
+    from tests.test_privacy import rdp_by_integration
+
+    doc = json.loads((ROOT / "vectors" / "privacy.json").read_text())
+    valid = [t for g in doc["testGroups"] if g["type"] == "valid" for t in g["tests"]]
+    checked = 0
+    for test in valid:
+        q, sigma = float(test["events"][0][0]), float(test["events"][0][1])
+        for order, value in test["expected"]["rdp_at"]:
+            alpha = float(order)
+            if alpha.is_integer():
+                rdp = dp_rdp._compute_rdp_poisson_subsampled_gaussian(q, sigma, [alpha])
+                oracle = float(rdp[0])
+            elif 0 < q < 1:
+                oracle = rdp_by_integration(q, sigma, alpha)
+            else:
+                continue  # closed forms, checked in tests/test_privacy.py
+            assert float(value) == pytest.approx(oracle, rel=1e-6, abs=1e-12), test["tcId"]
+            checked += 1
+        orders = [float(a) for a in test["orders"]]
+        composed = sum(
+            steps * dp_rdp._compute_rdp_poisson_subsampled_gaussian(float(eq), float(es), orders)
+            for eq, es, steps in test["events"]
+        )
+        integer = [k for k, a in enumerate(orders) if a.is_integer()]
+        for k in integer:
+            assert float(test["expected"]["rdp"][k]) == pytest.approx(
+                float(composed[k]), rel=1e-9, abs=1e-15
+            )
+        delta = float(test["delta"])
+        theirs, _ = dp_rdp.compute_epsilon(
+            [orders[k] for k in integer], [float(composed[k]) for k in integer], delta
+        )
+        # Over integer orders only, the improved conversion can only be at or below theirs.
+        assert float(test["expected"]["epsilon_improved"]) <= theirs * (1 + 1e-9)
+    assert checked >= 40
+
+
 # --- flwr ---------------------------------------------------------------------------
 
 

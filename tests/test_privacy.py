@@ -81,10 +81,15 @@ def test_composition_and_conversion() -> None:
         for a in DEFAULT_ORDERS
     ]
     assert mixed.rdp == pytest.approx(parts)
-    # With nothing spent, the bound is what the largest order's conversion leaves.
-    assert Accountant().epsilon(1e-5) == pytest.approx(
-        math.log(511 / 512) - (math.log(1e-5) + math.log(512)) / 511
+    # With nothing spent, epsilon is 0 (the total-variation bound: (0, delta)-DP); the
+    # conversions alone would leave what the largest order's gives.
+    assert Accountant().epsilon(1e-5) == 0.0
+    assert epsilon([512.0], [1e-3], 1e-5) == pytest.approx(
+        1e-3 + math.log(511 / 512) - (math.log(1e-5) + math.log(512)) / 511
     )
+    # delta^2 > 1 - exp(-r): already (0, delta)-DP, whatever the order.
+    assert epsilon([2.0], [0.009], 0.1) == 0.0
+    assert epsilon([2.0], [0.011], 0.1) > 0.0
 
 
 def test_budget_would_exceed_changes_nothing() -> None:

@@ -68,6 +68,21 @@ def test_snapshot_with_any_value_replaced(path: tuple[Any, ...], new: Any) -> No
         read_snapshot(data)
 
 
+ATTACHMENT_PATHS = [p for p in SNAPSHOT_PATHS if p[:1] in (("fl_rounds",), ("telemetry_batches",))]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(ATTACHMENT_PATHS), json_values)
+def test_damaged_attachments_fail_checks_never_raise(path: tuple[Any, ...], new: Any) -> None:
+    """A round record, an update, a sample or a key replaced by anything: the report
+    says decode failed or which check failed, with a reason code; nothing escapes."""
+    from ailee.verify import check_snapshot_bytes
+
+    result = check_snapshot_bytes("s", json.dumps(_replace(SNAPSHOT, path, new)).encode())
+    assert result.checks
+    assert all(check.ok or check.code is not None for check in result.checks)
+
+
 @settings(max_examples=400)
 @given(st.integers(0, len(PROOFS) - 1), st.data())
 def test_proof_with_any_value_replaced(which: int, data: st.DataObject) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -194,8 +196,54 @@ def test_schedule_attachment_round_trips_in_both_forms() -> None:
     snapshot = read_snapshot(text)
     assert snapshot.schedule is not None
     assert snapshot.schedule.decisions[0].record.worker == "worker-eu-1"
+    assert snapshot.fl_rounds is not None
+    assert snapshot.telemetry_batches is not None
+    assert [u.client_id for u in snapshot.fl_rounds.rounds[0].updates or ()] == [
+        "client-a", "client-b", "client-c",
+    ]  # fmt: skip
+    assert len(snapshot.telemetry_batches.batches[0].samples) == 3
     cbor = snapshot_to_cbor(snapshot)
     again = read_snapshot(cbor)
     assert again == snapshot
     assert snapshot_to_json(again).encode() == text
     assert snapshot_to_cbor(again) == cbor
+
+
+def _example_cbor_doc() -> dict[str, Any]:
+    example = read_snapshot((EXAMPLES / "snapshot.json").read_bytes())
+    return decode(snapshot_to_cbor(example))  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        # CBOR form: byte strings where the JSON form has hex.
+        (lambda d: d["fl_rounds"]["rounds"][0]["updates"][0]["tensors"][0].update(data="00"),
+         ReasonCode.SCHEMA_WRONG_TYPE),
+        (lambda d: d["fl_rounds"]["rounds"][0]["record"].update(output="00" * 32),
+         ReasonCode.SCHEMA_WRONG_TYPE),
+        (lambda d: d["fl_rounds"]["rounds"][0]["record"].update(output=bytes(31)),
+         ReasonCode.BYTES_WRONG_LENGTH),
+        (lambda d: d["telemetry_batches"]["batches"][0]["samples"][0].update(signature="00"),
+         ReasonCode.SCHEMA_WRONG_TYPE),
+        (lambda d: d["telemetry_batches"]["batches"][0].update(key="00" * 32),
+         ReasonCode.SCHEMA_WRONG_TYPE),
+        # Both forms: one order, each item once.
+        (lambda d: d["fl_rounds"]["rounds"].append(d["fl_rounds"]["rounds"][0]),
+         ReasonCode.LIST_NOT_SORTED_UNIQUE),
+        (lambda d: d["telemetry_batches"]["batches"].append(d["telemetry_batches"]["batches"][0]),
+         ReasonCode.LIST_NOT_SORTED_UNIQUE),
+        (lambda d: d["fl_rounds"]["rounds"][0].update(updates={}), ReasonCode.SCHEMA_WRONG_TYPE),
+        (lambda d: d["fl_rounds"]["rounds"][0].update(task=7), ReasonCode.SCHEMA_WRONG_TYPE),
+        (lambda d: d["fl_rounds"].update(rounds={}), ReasonCode.SCHEMA_WRONG_TYPE),
+        (lambda d: d["telemetry_batches"].pop("batches"), ReasonCode.SCHEMA_MISSING_FIELD),
+    ],
+)  # fmt: skip
+def test_attachments_are_read_strictly_in_cbor_form(
+    change: Callable[[dict[str, Any]], None], code: ReasonCode
+) -> None:
+    doc = _example_cbor_doc()
+    change(doc)
+    with pytest.raises(DecodeError) as info:
+        read_snapshot(encode(doc))
+    assert info.value.code is code

@@ -28,7 +28,6 @@ NOT_IN_VECTORS = {
     ReasonCode.TX_OUTPUT_AMOUNT_MISMATCH: "Transaction.check_output, for the bridge's peg-ins",
     ReasonCode.TX_OUTPUT_SCRIPT_MISMATCH: "Transaction.check_output, for the bridge's peg-ins",
     ReasonCode.TAPROOT_TWEAK_INVALID: "needs a TapTweak hash >= the curve order (a preimage)",
-    ReasonCode.DP_PARAMETER_INVALID: "accounting vectors come with the FL round records",
 }
 
 
@@ -42,6 +41,7 @@ def test_vector_files_exist() -> None:
         "fl_aggregate.json",
         "fl_rounds.json",
         "headers.json",
+        "privacy.json",
         "proofs.json",
         "schedule.json",
         "schedule_batch.json",

@@ -37,11 +37,16 @@ def _failed(result: SnapshotResult) -> list[tuple[str, ReasonCode | None]]:
 
 def test_example_passes_every_check() -> None:
     result = check_snapshot_bytes("s", (EXAMPLES / "snapshot.json").read_bytes())
-    # The example also carries the scheduling decision of its task, recomputed.
+    # The example also carries the scheduling decision of its task, its FL round with
+    # the updates and a telemetry batch: each is recomputed.
     assert [check.name for check in result.checks] == [
         *SNAPSHOT_CHECKS,
         "tasks.decision[task-0001]",
         "tasks.decisions",
+        "tasks.round[fl-round-0000]",
+        "tasks.rounds",
+        "telemetry.batch[tm-0001]",
+        "telemetry.batches",
     ]
     assert result.ok
     assert result.root is not None

@@ -983,7 +983,9 @@ def snapshot_vectors() -> VectorFile:
     first_root = L2StateRoot.compute(first).root
     state = examples.second(first_root)
     schedule = examples.example_schedule()
-    snapshot = Snapshot(state, L2StateRoot.compute(state).root, schedule)
+    rounds = examples.example_rounds()
+    batches = examples.example_batch()
+    snapshot = Snapshot(state, L2StateRoot.compute(state).root, schedule, rounds, batches)
     text = snapshot_to_json(snapshot)
     cbor = snapshot_to_cbor(snapshot)
     root = snapshot.state_root.hex()
@@ -1023,6 +1025,14 @@ def snapshot_vectors() -> VectorFile:
         valid,
         "compact JSON without whitespace",
         {"document": compact, "root": root, "canonical_cbor": cbor.hex()},
+    )
+
+    without_updates = json.loads(text)
+    without_updates["fl_rounds"]["rounds"][0]["updates"] = None
+    vf.add(
+        valid,
+        "a round record carried without its updates (checked against its task only)",
+        {"document": json.dumps(without_updates, indent=2), "root": root},
     )
 
     invalid = vf.group("invalid")
@@ -1107,7 +1117,8 @@ def snapshot_vectors() -> VectorFile:
         lambda d: d["schedule"]["decisions"][0].update(policy=1),
     )
     record = schedule.decisions[0].record
-    task_record = state.tasks[0]
+    task_record = state.find("tasks", record.task.encode())
+    other_tasks = tuple(t for t in state.tasks if t is not task_record)
     for comment, code, forged_record, assigned in (
         (
             "task assigned to another worker than its decision chose",
@@ -1125,6 +1136,7 @@ def snapshot_vectors() -> VectorFile:
         forged_state = dataclasses.replace(
             state,
             tasks=(
+                *other_tasks,
                 dataclasses.replace(
                     task_record, assignment=assigned, decision=decision_hash(forged_record)
                 ),
@@ -1133,7 +1145,13 @@ def snapshot_vectors() -> VectorFile:
         forged_schedule = dataclasses.replace(
             schedule, decisions=(dataclasses.replace(schedule.decisions[0], record=forged_record),)
         )
-        forged = Snapshot(forged_state, L2StateRoot.compute(forged_state).root, forged_schedule)
+        forged = Snapshot(
+            forged_state,
+            L2StateRoot.compute(forged_state).root,
+            forged_schedule,
+            rounds,
+            batches,
+        )
         vf.add(
             invalid,
             comment,
@@ -1141,6 +1159,7 @@ def snapshot_vectors() -> VectorFile:
             code=code,
             flags=("Schedule",),
         )
+    fl_round_and_telemetry_cases(vf, invalid, state, snapshot, bad_doc)
     bad_doc(
         "anchor commitment is not the hash of its fields",
         "ANCHOR_COMMITMENT_MISMATCH",
@@ -1334,6 +1353,92 @@ def snapshot_vectors() -> VectorFile:
         flags=("Cbor",),
     )
     return vf
+
+
+def fl_round_and_telemetry_cases(
+    vf: VectorFile,
+    invalid: list[dict[str, Any]],
+    state: L2State,
+    snapshot: Snapshot,
+    bad_doc: Callable[[str, str, str, Callable[[dict[str, Any]], None]], None],
+) -> None:
+    """Snapshot cases for the carried round records and telemetry batches."""
+    vf.note("Round", "FUNCTIONALITY", "A carried federated-learning round does not hold.")
+    vf.note("Telemetry", "FUNCTIONALITY", "A carried telemetry batch does not hold.")
+
+    def tensor(d: dict[str, Any], client: int) -> dict[str, Any]:
+        return d["fl_rounds"]["rounds"][0]["updates"][client]["tensors"][0]  # type: ignore[no-any-return]
+
+    def record(d: dict[str, Any]) -> dict[str, Any]:
+        return d["fl_rounds"]["rounds"][0]["record"]  # type: ignore[no-any-return]
+
+    bad_doc("round record whose output changed", "FL_ROUND_NOT_COMMITTED", "Round",
+            lambda d: record(d).update(output="00" * 32))  # fmt: skip
+    bad_doc("round record carried for a task that does not exist", "FL_ROUND_NOT_COMMITTED",
+            "Round", lambda d: d["fl_rounds"]["rounds"][0].update(task="fl-9999"))  # fmt: skip
+    bad_doc("a carried update's value changed", "FL_ROUND_INPUTS_MISMATCH", "Round",
+            lambda d: tensor(d, 1).update(data="0000803f"))  # fmt: skip
+    bad_doc("a carried update left out", "FL_ROUND_INPUTS_MISMATCH", "Round",
+            lambda d: d["fl_rounds"]["rounds"][0]["updates"].pop(2))  # fmt: skip
+    bad_doc("a carried update's tensor in float64", "FL_ROUND_INPUTS_MISMATCH", "Round",
+            lambda d: tensor(d, 0).update(dtype="float64", data="000000000000e03f"))  # fmt: skip
+    bad_doc("round with an unknown field", "SCHEMA_UNKNOWN_FIELD", "Schema",
+            lambda d: d["fl_rounds"]["rounds"][0].update(extra=None))  # fmt: skip
+    # A record that commits (the state names it) but that its updates do not give.
+    from ailee.fl import round_hash
+
+    carried = snapshot.fl_rounds.rounds[0]  # type: ignore[union-attr]
+    forged_record = dataclasses.replace(carried.record, selected=carried.record.selected[:2])
+    forged_tasks = tuple(
+        dataclasses.replace(t, result=round_hash(forged_record)) if t.id == carried.task else t
+        for t in state.tasks
+    )
+    forged_state = dataclasses.replace(state, tasks=forged_tasks)
+    forged = dataclasses.replace(
+        snapshot,
+        state=forged_state,
+        state_root=L2StateRoot.compute(forged_state).root,
+        fl_rounds=dataclasses.replace(
+            snapshot.fl_rounds,  # type: ignore[arg-type]
+            rounds=(dataclasses.replace(carried, record=forged_record),),
+        ),
+    )
+    vf.add(
+        invalid,
+        "committed round record that its updates do not give (a client left out of selected)",
+        {"document": snapshot_to_json(forged), "root": forged.state_root.hex()},
+        code="FL_ROUND_MISMATCH",
+        flags=("Round",),
+    )
+
+    def samples(d: dict[str, Any]) -> list[dict[str, Any]]:
+        return d["telemetry_batches"]["batches"][0]["samples"]  # type: ignore[no-any-return]
+
+    def batch(d: dict[str, Any]) -> dict[str, Any]:
+        return d["telemetry_batches"]["batches"][0]  # type: ignore[no-any-return]
+
+    bad_doc("telemetry sample value altered", "TELEMETRY_BAD_SIGNATURE", "Telemetry",
+            lambda d: samples(d)[1].update(energy_mwh=1))  # fmt: skip
+    bad_doc("telemetry sample missing in the middle", "TELEMETRY_SEQUENCE_GAP", "Telemetry",
+            lambda d: samples(d).pop(1))  # fmt: skip
+    bad_doc("telemetry samples reordered", "TELEMETRY_CHAIN_BROKEN", "Telemetry",
+            lambda d: samples(d).reverse())  # fmt: skip
+    bad_doc("last telemetry sample left out", "TELEMETRY_DIGEST_MISMATCH", "Telemetry",
+            lambda d: samples(d).pop())  # fmt: skip
+    bad_doc("telemetry sample unsigned", "TELEMETRY_UNSIGNED", "Telemetry",
+            lambda d: samples(d)[0].update(signature=""))  # fmt: skip
+    bad_doc("telemetry batch under another key", "TELEMETRY_BAD_SIGNATURE", "Telemetry",
+            lambda d: batch(d).update(key=state.federation[0].signers[0].hex()))  # fmt: skip
+    bad_doc("telemetry batch for a record the section lacks", "TELEMETRY_NO_RECORD",
+            "Telemetry", lambda d: batch(d).update(record="tm-9999"))  # fmt: skip
+    bad_doc("telemetry sample outside its record's window", "TELEMETRY_OUT_OF_WINDOW",
+            "Telemetry", lambda d: samples(d)[2].update(timestamp_ms=1))  # fmt: skip
+    bad_doc("telemetry sample of another node", "TELEMETRY_NODE_MISMATCH", "Telemetry",
+            lambda d: samples(d)[0].update(node="worker-eu-2"))  # fmt: skip
+    bad_doc("telemetry batch linked to a previous sample", "TELEMETRY_CHAIN_BROKEN",
+            "Telemetry", lambda d: batch(d).update(previous="11" * 32))  # fmt: skip
+    bad_doc("telemetry batch with no sample", "INT_OUT_OF_RANGE", "Schema",
+            lambda d: batch(d).update(samples=[]))  # fmt: skip
 
 
 def json_state(text: str) -> L2State:
@@ -1542,6 +1647,9 @@ def main(argv: list[str] | None = None) -> None:
     fl.round_vectors(VectorFile).write(out, "fl_rounds.json")
     importlib.import_module("generate_telemetry_vectors").telemetry_vectors(VectorFile).write(
         out, "telemetry.json"
+    )
+    importlib.import_module("generate_privacy_vectors").privacy_vectors(VectorFile).write(
+        out, "privacy.json"
     )
 
 

@@ -12,7 +12,10 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from ailee.anchors import anchor_script, make_anchor
+from ailee.fl import CarriedRound, ClientUpdate, RoundsAttachment, round_hash, round_record
 from ailee.scheduling import (
     CarriedDecision,
     Policy,
@@ -37,6 +40,14 @@ from ailee.state import (
     TelemetryRecord,
 )
 from ailee.stateroot import L2StateRoot
+from ailee.telemetry import (
+    BatchesAttachment,
+    CarriedBatch,
+    Sample,
+    batch_digest,
+    sample_hash,
+    sign_sample,
+)
 
 CHAIN_ID = "ailee-signet-demo"
 GENESIS_TIME_MS = 1_764_000_000_000
@@ -88,6 +99,48 @@ def example_schedule() -> ScheduleAttachment:
     return ScheduleAttachment((policy,), (pool,), (CarriedDecision(record, task, 0, 0, None),))
 
 
+def example_rounds() -> RoundsAttachment:
+    """Round 0 of job fl-demo: three clients, FedAvg, with its updates."""
+    updates = tuple(
+        ClientUpdate(
+            client,
+            examples,
+            (("bias", np.array(bias, dtype=np.float32)),
+             ("weights", np.array(weights, dtype=np.float32).reshape(2, 2))),
+        )
+        for client, examples, bias, weights in (
+            ("client-a", 120, [0.5], [0.25, -1.5, 2.0, 0.125]),
+            ("client-b", 80, [0.75], [0.5, -1.25, 1.75, 0.0]),
+            ("client-c", 200, [0.25], [0.375, -1.0, 2.25, -0.25]),
+        )
+    )  # fmt: skip
+    record = round_record(
+        job="fl-demo", round_number=0, rule="fedavg", params={}, updates=updates,
+        privacy_events=[(0.01, 1.1, 100)],
+    )  # fmt: skip
+    return RoundsAttachment((CarriedRound("fl-round-0000", record, updates),))
+
+
+#: The example node's BIP340 secret key (a made-up value: examples only).
+NODE_SECRET = hashlib.sha256(b"ailee example telemetry node").digest()
+
+
+def example_batch() -> BatchesAttachment:
+    """Three signed, chained samples of worker-eu-1 in telemetry record tm-0001."""
+    from coincurve import PrivateKey
+
+    samples: list[Sample] = []
+    for k in range(3):
+        previous = sample_hash(samples[-1]) if samples else ZERO_ROOT
+        sample = Sample(
+            "worker-eu-1", k, GENESIS_TIME_MS + 200_000 * k, 41_000 + 500 * k, 61_500 + 250 * k,
+            60_000, 550_000 + 10_000 * k, 35_000 - 1_000 * k, 900_000, previous,
+        )  # fmt: skip
+        samples.append(sign_sample(sample, NODE_SECRET, bytes(32)))
+    key = PrivateKey(NODE_SECRET).public_key_xonly.format()
+    return BatchesAttachment((CarriedBatch("tm-0001", key, ZERO_ROOT, tuple(samples)),))
+
+
 def second(prev_root: bytes) -> L2State:
     """Sequence 1: a transfer, a peg-out, an anchor of sequence 0, a task, telemetry."""
     return L2State(
@@ -127,10 +180,28 @@ def second(prev_root: bytes) -> L2State:
                 "worker-eu-1",
                 decision_hash(example_schedule().decisions[0].record),
             ),
+            Task(
+                "fl-round-0000",
+                "fl-round",
+                3,
+                "carol",
+                _h("fl-demo job description"),
+                None,
+                None,
+                round_hash(example_rounds().rounds[0].record),
+            ),
         ),
         telemetry=(
             TelemetryRecord(
-                "tm-0001", "worker-eu-1", 1_764_000_000_000, 1_764_000_600_000, _h("tm 1")
+                "tm-0001",
+                "worker-eu-1",
+                1_764_000_000_000,
+                1_764_000_600_000,
+                batch_digest(
+                    example_batch().batches[0].public_key,
+                    ZERO_ROOT,
+                    example_batch().batches[0].samples,
+                ),
             ),
         ),
         federation=(FederationConfig(0, 2, SIGNERS),),
@@ -172,7 +243,9 @@ def main(argv: list[str] | None = None) -> None:
     snapshot = second(first_root)
     root = L2StateRoot.compute(snapshot).root
     (out / "snapshot.json").write_text(
-        snapshot_to_json(Snapshot(snapshot, root, example_schedule()))
+        snapshot_to_json(
+            Snapshot(snapshot, root, example_schedule(), example_rounds(), example_batch())
+        )
     )
     (out / "evidence.json").write_text(json.dumps(evidence(snapshot), indent=2) + "\n")
 

@@ -180,6 +180,7 @@ class ReasonCode(StrEnum):
     FL_PARAMETER_INVALID = "FL_PARAMETER_INVALID"
     FL_ROUND_INPUTS_MISMATCH = "FL_ROUND_INPUTS_MISMATCH"
     FL_ROUND_MISMATCH = "FL_ROUND_MISMATCH"
+    FL_ROUND_NOT_COMMITTED = "FL_ROUND_NOT_COMMITTED"
     DP_PARAMETER_INVALID = "DP_PARAMETER_INVALID"
     # --- telemetry -----------------------------------------------------------------
     TELEMETRY_UNSIGNED = "TELEMETRY_UNSIGNED"
@@ -187,6 +188,9 @@ class ReasonCode(StrEnum):
     TELEMETRY_CHAIN_BROKEN = "TELEMETRY_CHAIN_BROKEN"
     TELEMETRY_SEQUENCE_GAP = "TELEMETRY_SEQUENCE_GAP"
     TELEMETRY_NODE_MISMATCH = "TELEMETRY_NODE_MISMATCH"
+    TELEMETRY_NO_RECORD = "TELEMETRY_NO_RECORD"
+    TELEMETRY_DIGEST_MISMATCH = "TELEMETRY_DIGEST_MISMATCH"
+    TELEMETRY_OUT_OF_WINDOW = "TELEMETRY_OUT_OF_WINDOW"
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -454,6 +458,9 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
         "The updates given for a round record are not the ones it commits to."
     ),
     ReasonCode.FL_ROUND_MISMATCH: "Recomputing a round record from its updates gives another.",
+    ReasonCode.FL_ROUND_NOT_COMMITTED: (
+        "A snapshot carries a round record that no task record's result commits to."
+    ),
     ReasonCode.DP_PARAMETER_INVALID: (
         "A privacy-accounting parameter is out of range (q, sigma, order, delta, steps)."
     ),
@@ -467,6 +474,15 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ),
     ReasonCode.TELEMETRY_SEQUENCE_GAP: "Telemetry sample sequence numbers are not consecutive.",
     ReasonCode.TELEMETRY_NODE_MISMATCH: "A telemetry chain holds another node's sample.",
+    ReasonCode.TELEMETRY_NO_RECORD: (
+        "A snapshot carries telemetry samples for a record the telemetry section lacks."
+    ),
+    ReasonCode.TELEMETRY_DIGEST_MISMATCH: (
+        "Carried telemetry samples and key do not give the telemetry record's digest."
+    ),
+    ReasonCode.TELEMETRY_OUT_OF_WINDOW: (
+        "A carried telemetry sample's timestamp is outside its record's window."
+    ),
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",
     ReasonCode.VECTOR_CASE_FAILED: "A golden vector case did not give its expected result.",

@@ -43,10 +43,13 @@ __all__ = [
     "DTYPES",
     "Z_THRESHOLD",
     "Aggregate",
+    "CarriedRound",
     "ClientUpdate",
     "RoundRecord",
+    "RoundsAttachment",
     "aggregate",
     "bulyan",
+    "check_round",
     "detect_byzantine",
     "fedavg",
     "fedprox",
@@ -57,15 +60,20 @@ __all__ = [
     "robust_z_scores",
     "round_epsilon",
     "round_from_json",
+    "round_hash",
     "round_record",
     "round_to_json",
+    "rounds_from_object",
+    "rounds_to_object",
     "tensor_from_json",
     "tensor_to_json",
     "tensors_commitment",
     "trimmed_mean",
     "update_commitment",
     "update_from_json",
+    "update_from_object",
     "update_to_json",
+    "update_to_object",
     "verify_round",
 ]
 
@@ -83,9 +91,12 @@ def _fail(code: ReasonCode, message: str) -> DecodeError:
     return DecodeError(code, message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ClientUpdate:
-    """One client's update: named tensors, in name order, and its example count."""
+    """One client's update: named tensors, in name order, and its example count.
+
+    Two updates are equal when their canonical encodings are (numpy arrays have no
+    plain equality; a big-endian copy of a tensor is the same update)."""
 
     client_id: str
     num_examples: int
@@ -125,6 +136,14 @@ class ClientUpdate:
                     f"update {self.client_id}, tensor {name}: a value above 2**960, too "
                     "large for exact averaging",
                 )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ClientUpdate):
+            return NotImplemented
+        return self.encoding() == other.encoding()
+
+    def __hash__(self) -> int:
+        return hash(self.encoding())
 
     def encoding(self) -> bytes:
         """Canonical CBOR: client id, example count, tensors (name, dtype, shape, LE bytes)."""
@@ -739,7 +758,8 @@ def verify_round(record: RoundRecord, updates: Sequence[ClientUpdate]) -> None:
     updates it committed to, FL_ROUND_MISMATCH if the recomputed round differs."""
     from ailee.errors import VerificationError
 
-    ordered = _ordered(updates)
+    # The commitments first: an update of another layout is not the committed one.
+    ordered = sorted(updates, key=lambda u: u.client_id.encode("utf-8"))
     given = tuple((u.client_id, update_commitment(u)) for u in ordered)
     if given != record.inputs:
         raise VerificationError(
@@ -786,9 +806,13 @@ def round_to_json(record: RoundRecord) -> dict[str, Any]:
     return value
 
 
-def round_from_json(value: Any, path: str = "round") -> RoundRecord:
-    """Read :func:`round_to_json`'s object strictly."""
-    from ailee.fields import expect_object, hex_to_bytes
+def round_from_json(value: Any, path: str = "round", *, cbor: bool = False) -> RoundRecord:
+    """Read :func:`round_to_json`'s object strictly (with ``cbor``, the CBOR form of
+    :meth:`RoundRecord.to_cbor_value`: commitments as byte strings)."""
+    from ailee.fields import BytesField, Form, expect_object
+
+    digest = BytesField(32, 32)
+    form = Form.CBOR if cbor else Form.JSON
 
     names = ("job", "round", "rule", "params", "inputs", "selected", "excluded", "flagged",
              "output", "accounting")  # fmt: skip
@@ -797,10 +821,9 @@ def round_from_json(value: Any, path: str = "round") -> RoundRecord:
     def pairs(name: str) -> list[list[Any]]:
         items = obj[name]
         if not isinstance(items, list) or not all(
-            isinstance(i, list) and len(i) == 2 and all(isinstance(x, str) for x in i)
-            for i in items
+            isinstance(i, list) and len(i) == 2 and isinstance(i[0], str) for i in items
         ):
-            raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.{name}: expected [text, text] pairs")
+            raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.{name}: expected pairs")
         return items
 
     def texts(name: str) -> tuple[str, ...]:
@@ -815,21 +838,160 @@ def round_from_json(value: Any, path: str = "round") -> RoundRecord:
     ):
         raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.accounting: expected 5 integers each")
     params = obj["params"]
-    if not isinstance(params, dict) or not isinstance(obj["round"], int):
-        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}: params or round of the wrong type")
+    if not isinstance(params, dict) or not all(
+        (isinstance(v, int) and not isinstance(v, bool))
+        or (isinstance(v, list) and len(v) == 2 and all(_is_int(x) for x in v))
+        for v in params.values()
+    ):
+        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.params: integers or [num, den] pairs")
+    if not _is_int(obj["round"]):
+        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.round: expected an integer")
     if not isinstance(obj["job"], str) or not isinstance(obj["rule"], str):
         raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}: job or rule not text")
-    if not isinstance(obj["output"], str):
-        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.output: expected hex")
+    excluded = pairs("excluded")
+    if not all(isinstance(reason, str) for _, reason in excluded):
+        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.excluded: reasons must be text")
     return RoundRecord(
         job=obj["job"],
         round=obj["round"],
         rule=obj["rule"],
         params=tuple(sorted(params.items())),
-        inputs=tuple((client, hex_to_bytes(c, f"{path}.inputs")) for client, c in pairs("inputs")),
+        inputs=tuple(
+            (client, digest.read(c, form, f"{path}.inputs[{k}]"))
+            for k, (client, c) in enumerate(pairs("inputs"))
+        ),
         selected=texts("selected"),
-        excluded=tuple((a, b) for a, b in pairs("excluded")),
+        excluded=tuple((a, b) for a, b in excluded),
         flagged=texts("flagged"),
-        output=hex_to_bytes(obj["output"], f"{path}.output"),
+        output=digest.read(obj["output"], form, f"{path}.output"),
         accounting=tuple((a, b, c, d, e) for a, b, c, d, e in events),
     )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def round_hash(record: RoundRecord) -> bytes:
+    """``tagged_hash("ailee/v2/fl/round", CBOR(record))``: what a task record's
+    ``result`` holds for the round it ran."""
+    return tagged_hash(Tag.FL_ROUND, encoding.encode(record.to_cbor_value()))
+
+
+# --- round records carried by snapshot documents ------------------------------------
+
+
+@dataclass(frozen=True)
+class CarriedRound:
+    """A round record a snapshot carries for task ``task``, with the updates to
+    recompute it from (or None: then it is only checked against its task)."""
+
+    task: str
+    record: RoundRecord
+    updates: tuple[ClientUpdate, ...] | None
+
+
+@dataclass(frozen=True)
+class RoundsAttachment:
+    """The ``fl_rounds`` part of a snapshot document (outside the state root: each
+    record is bound by its task's ``result`` hash, its updates by the record's inputs)."""
+
+    rounds: tuple[CarriedRound, ...]
+
+
+def update_to_object(update: ClientUpdate, *, cbor: bool) -> dict[str, Any]:
+    """An update in a document: :func:`update_to_json`, with tensor data as a byte
+    string in the CBOR form."""
+    obj = update_to_json(update)
+    if cbor:
+        for tensor in obj["tensors"]:
+            tensor["data"] = bytes.fromhex(tensor["data"])
+    return obj
+
+
+def update_from_object(value: Any, path: str, *, cbor: bool) -> ClientUpdate:
+    """Read :func:`update_to_object`'s object strictly."""
+    if cbor and isinstance(value, dict) and isinstance(value.get("tensors"), list):
+        tensors = []
+        for k, tensor in enumerate(value["tensors"]):
+            converted = tensor
+            if isinstance(tensor, dict) and "data" in tensor:
+                if not isinstance(tensor["data"], bytes):
+                    raise _fail(
+                        ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.tensors[{k}].data: expected bytes"
+                    )
+                converted = {**tensor, "data": tensor["data"].hex()}
+            tensors.append(converted)
+        value = {**value, "tensors": tensors}
+    return update_from_json(value, path)
+
+
+def rounds_from_object(value: Any, path: str, *, cbor: bool) -> RoundsAttachment:
+    """Read the ``fl_rounds`` object: ``{"rounds": [{"task", "record", "updates"}]}``,
+    rounds in strictly ascending task id order, ``updates`` an array or null."""
+    from ailee.fields import expect_object
+
+    obj = expect_object(value, path, ("rounds",))
+    items = obj["rounds"]
+    if not isinstance(items, list):
+        raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.rounds: expected an array")
+    rounds: list[CarriedRound] = []
+    for k, item in enumerate(items):
+        where = f"{path}.rounds[{k}]"
+        entry = expect_object(item, where, ("task", "record", "updates"))
+        if not isinstance(entry["task"], str):
+            raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{where}.task: expected a string")
+        task = check_id(entry["task"], f"{where}.task")
+        record = round_from_json(entry["record"], f"{where}.record", cbor=cbor)
+        updates = entry["updates"]
+        carried = None
+        if updates is not None:
+            if not isinstance(updates, list):
+                raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{where}.updates: array or null")
+            carried = tuple(
+                update_from_object(u, f"{where}.updates[{j}]", cbor=cbor)
+                for j, u in enumerate(updates)
+            )
+        if rounds and task.encode("utf-8") <= rounds[-1].task.encode("utf-8"):
+            raise _fail(
+                ReasonCode.LIST_NOT_SORTED_UNIQUE,
+                f"{where}.task: rounds not in ascending task order, or a task twice",
+            )
+        rounds.append(CarriedRound(task, record, carried))
+    return RoundsAttachment(tuple(rounds))
+
+
+def rounds_to_object(attachment: RoundsAttachment, *, cbor: bool) -> dict[str, Any]:
+    """The ``fl_rounds`` object of a snapshot document."""
+    return {
+        "rounds": [
+            {
+                "task": r.task,
+                "record": r.record.to_cbor_value() if cbor else round_to_json(r.record),
+                "updates": None
+                if r.updates is None
+                else [update_to_object(u, cbor=cbor) for u in r.updates],
+            }
+            for r in attachment.rounds
+        ]
+    }
+
+
+def check_round(carried: CarriedRound, task: Any) -> str:
+    """Check a carried round against its task record (a :class:`ailee.state.Task` or
+    None) and, when its updates are carried, recompute it; return what was checked.
+
+    FL_ROUND_NOT_COMMITTED: no such task, or its ``result`` is not this record's hash;
+    then :func:`verify_round`'s errors."""
+    from ailee.errors import VerificationError
+
+    if task is None or task.result is None or task.result != round_hash(carried.record):
+        raise VerificationError(
+            ReasonCode.FL_ROUND_NOT_COMMITTED,
+            f"task {carried.task}: no task record whose result commits to this round record",
+        )
+    if carried.updates is None:
+        return "committed by its task; updates not carried, so not recomputed"
+    verify_round(carried.record, carried.updates)
+    record = carried.record
+    return f"recomputed from {len(carried.updates)} updates ({record.rule}, round {record.round})"

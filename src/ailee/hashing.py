@@ -43,7 +43,9 @@ class Tag(StrEnum):
     FL_UPDATE = "ailee/v2/fl/update"
     FL_COMPRESSED = "ailee/v2/fl/compressed"
     FL_OUTPUT = "ailee/v2/fl/output"
+    FL_ROUND = "ailee/v2/fl/round"
     TELEMETRY_SAMPLE = "ailee/v2/telemetry/sample"
+    TELEMETRY_BATCH = "ailee/v2/telemetry/batch"
     # BIP341's own tags, for Taproot anchors.
     TAP_LEAF = "TapLeaf"
     TAP_BRANCH = "TapBranch"

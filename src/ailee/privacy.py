@@ -199,6 +199,10 @@ def epsilon(
         raise _invalid(f"delta = {delta!r} not in (0, 1)")
     best = math.inf
     for alpha, value in zip(orders, rdp, strict=True):
+        if delta**2 + math.expm1(-value) > 0:
+            # KL <= RDP and total variation <= sqrt(1 - exp(-KL)) (Bretagnolle-Huber):
+            # the mechanism is already (0, delta)-DP.
+            return 0.0
         if improved:
             eps = (
                 value

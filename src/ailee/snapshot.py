@@ -3,7 +3,9 @@
 Both forms carry the same object::
 
     {"format": "ailee-snapshot", "header": {...}, "sections": {<8 sections>}, "state_root": ...,
-     "schedule": {...}}      (optional: scheduling decisions and their inputs)
+     "schedule": {...},            (optional: scheduling decisions and their inputs)
+     "fl_rounds": {...},           (optional: round records and their updates)
+     "telemetry_batches": {...}}   (optional: telemetry samples and their keys)
 
 In JSON, byte strings are lowercase hex and section arrays may list records in any
 order (they are sorted on reading); duplicate keys anywhere are rejected. The CBOR
@@ -32,7 +34,9 @@ from ailee.state import (
 from ailee.stateroot import L2StateRoot
 
 if TYPE_CHECKING:
+    from ailee.fl import RoundsAttachment
     from ailee.scheduling import ScheduleAttachment
+    from ailee.telemetry import BatchesAttachment
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -48,6 +52,8 @@ __all__ = [
 #: The ``format`` marker of a snapshot document.
 SNAPSHOT_FORMAT: Final = "ailee-snapshot"
 _TOP_FIELDS: Final = ("format", "header", "sections", "state_root")
+#: Optional parts outside the state root, each bound to it by a hash in a record.
+_ATTACHMENTS: Final = ("schedule", "fl_rounds", "telemetry_batches")
 _ROOT: Final = BytesField(32, 32)
 
 
@@ -59,6 +65,10 @@ class Snapshot:
     state_root: bytes
     #: Scheduling decisions with their inputs (optional; outside the state root).
     schedule: ScheduleAttachment | None = None
+    #: Federated-learning round records with their updates (optional; outside the root).
+    fl_rounds: RoundsAttachment | None = None
+    #: Telemetry samples with their nodes' keys (optional; outside the root).
+    telemetry_batches: BatchesAttachment | None = None
 
     @classmethod
     def of(cls, state: L2State) -> Snapshot:
@@ -69,8 +79,8 @@ class Snapshot:
 def _from_object(doc: object, form: Form) -> Snapshot:
     if isinstance(doc, dict):
         check_version(doc.get("header"), "snapshot.header", FORMAT_VERSION)
-    carries_schedule = isinstance(doc, dict) and "schedule" in doc
-    obj = expect_object(doc, "snapshot", _TOP_FIELDS + (("schedule",) if carries_schedule else ()))
+    carried = tuple(name for name in _ATTACHMENTS if isinstance(doc, dict) and name in doc)
+    obj = expect_object(doc, "snapshot", _TOP_FIELDS + carried)
     if obj["format"] != SNAPSHOT_FORMAT:
         if not isinstance(obj["format"], str):
             raise wrong_type("snapshot.format", "string", obj["format"])
@@ -95,14 +105,24 @@ def _from_object(doc: object, form: Form) -> Snapshot:
         state = L2State.from_sorted(header, sections)
     else:
         state = L2State(header, **sections)
-    schedule = None
-    if carries_schedule:
-        from ailee.scheduling import attachment_from_object  # numpy: only when needed
+    cbor = form is Form.CBOR
+    schedule = rounds = batches = None
+    # numpy and the signature library are imported only when a document needs them.
+    if "schedule" in carried:
+        from ailee.scheduling import attachment_from_object
 
-        schedule = attachment_from_object(
-            obj["schedule"], "snapshot.schedule", cbor=form is Form.CBOR
+        schedule = attachment_from_object(obj["schedule"], "snapshot.schedule", cbor=cbor)
+    if "fl_rounds" in carried:
+        from ailee.fl import rounds_from_object
+
+        rounds = rounds_from_object(obj["fl_rounds"], "snapshot.fl_rounds", cbor=cbor)
+    if "telemetry_batches" in carried:
+        from ailee.telemetry import batches_from_object
+
+        batches = batches_from_object(
+            obj["telemetry_batches"], "snapshot.telemetry_batches", cbor=cbor
         )
-    return Snapshot(state, root, schedule)
+    return Snapshot(state, root, schedule, rounds, batches)
 
 
 def snapshot_to_object(snapshot: Snapshot, form: Form) -> dict[str, Any]:
@@ -117,10 +137,19 @@ def snapshot_to_object(snapshot: Snapshot, form: Form) -> dict[str, Any]:
         },
         "state_root": _ROOT.write(snapshot.state_root, form),
     }
+    cbor = form is Form.CBOR
     if snapshot.schedule is not None:
-        from ailee.scheduling import attachment_to_object  # numpy: only when needed
+        from ailee.scheduling import attachment_to_object
 
-        doc["schedule"] = attachment_to_object(snapshot.schedule, cbor=form is Form.CBOR)
+        doc["schedule"] = attachment_to_object(snapshot.schedule, cbor=cbor)
+    if snapshot.fl_rounds is not None:
+        from ailee.fl import rounds_to_object
+
+        doc["fl_rounds"] = rounds_to_object(snapshot.fl_rounds, cbor=cbor)
+    if snapshot.telemetry_batches is not None:
+        from ailee.telemetry import batches_to_object
+
+        doc["telemetry_batches"] = batches_to_object(snapshot.telemetry_batches, cbor=cbor)
     return doc
 
 

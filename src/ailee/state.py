@@ -239,9 +239,10 @@ class Anchor(_Fields):
 
 @dataclass(frozen=True, slots=True)
 class Task(_Fields):
-    """A unit of off-chain work, the worker it is assigned to (if any), and the
-    commitment to the scheduling decision that chose it (if any):
-    :func:`ailee.scheduling.decision_hash` of the decision record."""
+    """A unit of off-chain work, the worker it is assigned to (if any), the commitment
+    to the scheduling decision that chose it (if any): :func:`ailee.scheduling.decision_hash`
+    of the decision record, and the commitment to its verifiable result (if any): for a
+    federated-learning round, :func:`ailee.fl.round_hash` of its round record."""
 
     id: str
     task_type: str
@@ -250,6 +251,7 @@ class Task(_Fields):
     payload_hash: bytes
     assignment: str | None
     decision: bytes | None = None
+    result: bytes | None = None
 
     SECTION: ClassVar = "tasks"
     FIELDS: ClassVar = (
@@ -260,6 +262,7 @@ class Task(_Fields):
         ("payload_hash", _BYTES32),
         ("assignment", OptionalField(IdField())),
         ("decision", OptionalField(_BYTES32)),
+        ("result", OptionalField(_BYTES32)),
     )
 
     def key(self) -> bytes:

@@ -28,13 +28,22 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
+    "MAX_BATCH_SAMPLES",
     "METRICS",
+    "BatchesAttachment",
+    "CarriedBatch",
     "Sample",
+    "batch_digest",
     "batch_root",
+    "batches_from_object",
+    "batches_to_object",
+    "check_batch",
     "reward",
     "sample_from_json",
+    "sample_from_object",
     "sample_hash",
     "sample_to_json",
+    "sample_to_object",
     "sign_sample",
     "utility",
     "verify_chain",
@@ -78,6 +87,8 @@ class Sample:
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX:
                 raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, f"sample.{name}: {value!r}")
         temperature = self.temperature_mc
+        if isinstance(temperature, bool) or isinstance(self.utilisation_ppm, bool):
+            raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, "sample: a boolean is not a number")
         if not isinstance(temperature, int) or not -_MAX <= temperature <= _MAX:
             raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, "sample.temperature_mc")
         if not isinstance(self.utilisation_ppm, int) or not 0 <= self.utilisation_ppm <= PPM:
@@ -170,6 +181,18 @@ def batch_root(samples: Sequence[Sample]) -> bytes:
     return merkle_root([sample_hash(s) for s in samples])
 
 
+def batch_digest(public_key: bytes, previous: bytes, samples: Sequence[Sample]) -> bytes:
+    """What a ``telemetry`` record's ``digest`` holds for a batch: the tagged hash of
+    the node's x-only key, the hash the batch's first sample names (its link to the
+    node's earlier samples), the batch's Merkle root and its sample count. So the state
+    commits to who signed the batch, not only to what it says."""
+    if len(public_key) != 32 or len(previous) != 32:
+        raise DecodeError(ReasonCode.BYTES_WRONG_LENGTH, "batch: key and previous are 32 bytes")
+    body: dict[str, Any] = {"key": public_key, "previous": previous, "root": batch_root(samples),
+            "count": len(samples)}  # fmt: skip
+    return tagged_hash(Tag.TELEMETRY_BATCH, encoding.encode(body))
+
+
 def utility(sample: Sample, *, max_latency_us: int = 1_000_000) -> int:
     """A node's utility in ppm: half availability (spare capacity), half responsiveness
     (latency under ``max_latency_us``): ``(PPM - u) // 2 + (PPM * (L - min(l, L)) // L) // 2``."""
@@ -225,3 +248,152 @@ def sample_from_json(value: Any, path: str = "sample") -> Sample:
     if not isinstance(fields["node"], str):
         raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.node: expected a string")
     return Sample(**fields)
+
+
+def sample_to_object(sample: Sample, *, cbor: bool) -> dict[str, Any]:
+    """A sample in a document: :func:`sample_to_json`, byte fields as byte strings in
+    the CBOR form."""
+    doc = sample_to_json(sample)
+    if cbor:
+        doc["prev_hash"], doc["signature"] = sample.prev_hash, sample.signature
+    return doc
+
+
+def sample_from_object(value: Any, path: str, *, cbor: bool) -> Sample:
+    """Read :func:`sample_to_object`'s object strictly."""
+    if cbor and isinstance(value, dict):
+        converted = dict(value)
+        for name in ("prev_hash", "signature"):
+            if name in converted:
+                if not isinstance(converted[name], bytes):
+                    raise DecodeError(
+                        ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.{name}: expected bytes"
+                    )
+                converted[name] = converted[name].hex()
+        value = converted
+    return sample_from_json(value, path)
+
+
+# --- telemetry batches carried by snapshot documents -------------------------------
+
+
+@dataclass(frozen=True)
+class CarriedBatch:
+    """The samples of telemetry record ``record``, with the node's x-only key and the
+    hash the first sample names (32 zero bytes at the start of the node's chain)."""
+
+    record: str
+    public_key: bytes
+    previous: bytes
+    samples: tuple[Sample, ...]
+
+
+@dataclass(frozen=True)
+class BatchesAttachment:
+    """The ``telemetry_batches`` part of a snapshot document (outside the state root:
+    each batch is bound by its record's ``digest``)."""
+
+    batches: tuple[CarriedBatch, ...]
+
+
+#: Most samples one carried batch may hold.
+MAX_BATCH_SAMPLES: Final = 100_000
+
+
+def batches_from_object(value: Any, path: str, *, cbor: bool) -> BatchesAttachment:
+    """Read the ``telemetry_batches`` object: ``{"batches": [{"record", "key",
+    "previous", "samples"}]}``, batches in strictly ascending record id order, each
+    with 1 to :data:`MAX_BATCH_SAMPLES` samples."""
+    from ailee.fields import BytesField, Form, expect_object
+
+    form = Form.CBOR if cbor else Form.JSON
+    digest = BytesField(32, 32)
+    obj = expect_object(value, path, ("batches",))
+    items = obj["batches"]
+    if not isinstance(items, list):
+        raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.batches: expected an array")
+    batches: list[CarriedBatch] = []
+    for k, item in enumerate(items):
+        where = f"{path}.batches[{k}]"
+        entry = expect_object(item, where, ("record", "key", "previous", "samples"))
+        if not isinstance(entry["record"], str):
+            raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{where}.record: expected a string")
+        record = check_id(entry["record"], f"{where}.record")
+        samples = entry["samples"]
+        if not isinstance(samples, list):
+            raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{where}.samples: expected an array")
+        if not 1 <= len(samples) <= MAX_BATCH_SAMPLES:
+            raise DecodeError(
+                ReasonCode.INT_OUT_OF_RANGE,
+                f"{where}.samples: {len(samples)} samples, expected 1 to {MAX_BATCH_SAMPLES}",
+            )
+        if batches and record.encode("utf-8") <= batches[-1].record.encode("utf-8"):
+            raise DecodeError(
+                ReasonCode.LIST_NOT_SORTED_UNIQUE,
+                f"{where}.record: batches not in ascending record order, or a record twice",
+            )
+        batches.append(
+            CarriedBatch(
+                record,
+                digest.read(entry["key"], form, f"{where}.key"),
+                digest.read(entry["previous"], form, f"{where}.previous"),
+                tuple(
+                    sample_from_object(s, f"{where}.samples[{j}]", cbor=cbor)
+                    for j, s in enumerate(samples)
+                ),
+            )
+        )
+    return BatchesAttachment(tuple(batches))
+
+
+def batches_to_object(attachment: BatchesAttachment, *, cbor: bool) -> dict[str, Any]:
+    """The ``telemetry_batches`` object of a snapshot document."""
+
+    def raw(value: bytes) -> bytes | str:
+        return value if cbor else value.hex()
+
+    return {
+        "batches": [
+            {
+                "record": b.record,
+                "key": raw(b.public_key),
+                "previous": raw(b.previous),
+                "samples": [sample_to_object(s, cbor=cbor) for s in b.samples],
+            }
+            for b in attachment.batches
+        ]
+    }
+
+
+def check_batch(carried: CarriedBatch, record: Any) -> str:
+    """Check a carried batch against its telemetry record (a
+    :class:`ailee.state.TelemetryRecord` or None); return what was checked.
+
+    TELEMETRY_NO_RECORD (no such record), TELEMETRY_NODE_MISMATCH (a sample of another
+    node than the record's), TELEMETRY_OUT_OF_WINDOW (a timestamp outside the record's
+    window), then :func:`verify_chain`'s errors, then TELEMETRY_DIGEST_MISMATCH (the
+    key, link and samples do not give the record's digest)."""
+    if record is None:
+        raise VerificationError(
+            ReasonCode.TELEMETRY_NO_RECORD, f"no telemetry record {carried.record!r}"
+        )
+    for sample in carried.samples:
+        if sample.node != record.node_id:
+            raise VerificationError(
+                ReasonCode.TELEMETRY_NODE_MISMATCH,
+                f"sample {sample.sequence} is node {sample.node}'s, the record {record.node_id}'s",
+            )
+        if not record.window_start_ms <= sample.timestamp_ms <= record.window_end_ms:
+            raise VerificationError(
+                ReasonCode.TELEMETRY_OUT_OF_WINDOW,
+                f"sample {sample.sequence} at {sample.timestamp_ms} ms is outside "
+                f"[{record.window_start_ms}, {record.window_end_ms}]",
+            )
+    verify_chain(carried.samples, carried.public_key, carried.previous)
+    if batch_digest(carried.public_key, carried.previous, carried.samples) != record.digest:
+        raise VerificationError(
+            ReasonCode.TELEMETRY_DIGEST_MISMATCH,
+            f"record {record.id}: the key, link and samples do not give its digest",
+        )
+    first, last = carried.samples[0], carried.samples[-1]
+    return f"{len(carried.samples)} samples ({first.sequence}..{last.sequence}) signed and chained"

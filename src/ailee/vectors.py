@@ -433,6 +433,55 @@ def _run_fl_round(test: dict[str, Any]) -> None:
     verify_round(round_from_json(test.get("record"), "record"), updates)
 
 
+def _real(value: Any, name: str) -> float:
+    """A finite float64 given as a decimal string (vector files hold no floats)."""
+    import math
+
+    if not isinstance(value, str):
+        raise wrong_type(name, "decimal string", value)
+    try:
+        number = float(value)
+    except ValueError:
+        raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{name}: not a decimal number") from None
+    if not math.isfinite(number):
+        raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{name}: not a finite number")
+    return number
+
+
+def _run_privacy(test: dict[str, Any]) -> None:
+    from ailee.privacy import Accountant, rdp_subsampled_gaussian
+
+    orders, events = test.get("orders"), test.get("events")
+    if not isinstance(orders, list) or not isinstance(events, list):
+        raise wrong_type("orders and events", "array", orders)
+    accountant = Accountant(tuple(_real(a, "orders[]") for a in orders))
+    for k, event in enumerate(events):
+        if not isinstance(event, list) or len(event) != 3:
+            raise wrong_type(f"events[{k}]", "[q, sigma, steps]", event)
+        q, sigma = _real(event[0], f"events[{k}][0]"), _real(event[1], f"events[{k}][1]")
+        accountant = accountant.compose(q, sigma, event[2])
+    delta = _real(test.get("delta"), "delta")
+    improved, classic = accountant.epsilon(delta), accountant.epsilon(delta, improved=False)
+    tolerance = _real(test.get("tolerance"), "tolerance")
+    expected = test.get("expected", {})
+
+    def close(got: float, want: Any, what: str) -> None:
+        wanted = _real(want, what)
+        _expect(abs(got - wanted) <= tolerance * max(1.0, abs(wanted)), f"{what} differs")
+
+    first = events[0]
+    for order, value in expected.get("rdp_at", []):
+        alpha = _real(order, "rdp_at order")
+        got = rdp_subsampled_gaussian(_real(first[0], "q"), _real(first[1], "sigma"), alpha)
+        close(got, value, f"RDP at order {order}")
+    rdp = expected.get("rdp", [])
+    _expect(len(rdp) == len(accountant.rdp), "one composed RDP value per order")
+    for got, want in zip(accountant.rdp, rdp, strict=False):
+        close(got, want, "composed RDP")
+    close(improved, expected.get("epsilon_improved"), "epsilon (improved)")
+    close(classic, expected.get("epsilon_classic"), "epsilon (classic)")
+
+
 def _run_chain(test: dict[str, Any]) -> None:
     documents = test.get("documents")
     if not isinstance(documents, list):
@@ -465,6 +514,7 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_fl_aggregate_v1": _run_fl_aggregate,
     "ailee_telemetry_chain_v1": _run_telemetry,
     "ailee_fl_round_v1": _run_fl_round,
+    "ailee_privacy_v1": _run_privacy,
 }
 
 

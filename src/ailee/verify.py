@@ -14,6 +14,12 @@ Each check has a stable ``name``, ``ok``, the reason ``code`` when it failed, an
 ``tasks.decision[<id>]``  for each scheduling decision the snapshot carries with its
                       inputs: it is the one its task commits to, names the task's
                       worker, and recomputes from its inputs (``ailee.scheduling``)
+``tasks.round[<id>]``  for each federated-learning round record the snapshot carries:
+                      its task's ``result`` commits to it, and it recomputes from the
+                      carried updates (``ailee.fl``)
+``telemetry.batch[<id>]``  for each telemetry batch the snapshot carries: the samples
+                      are the record's node's, in its window, chained and signed, and
+                      give its digest (``ailee.telemetry``)
 
 Between consecutive snapshots ``i-1`` and ``i`` (``chain[i].<check>``): ``version``,
 ``chain_id``, ``sequence`` (+1), ``prev_state_root`` (= the recomputed root of ``i-1``)
@@ -189,6 +195,8 @@ def check_snapshot(source: str, snapshot: Snapshot) -> SnapshotResult:
                 )
             )
     checks.extend(_decision_checks(snapshot))
+    checks.extend(_round_checks(snapshot))
+    checks.extend(_batch_checks(snapshot))
     return SnapshotResult(source, tuple(checks), snapshot, root)
 
 
@@ -220,6 +228,65 @@ def _decision_checks(snapshot: Snapshot) -> list[Check]:
             "tasks.decisions",
             f"{len(carried)} recomputed"
             + (f"; not carried, so not recomputed: {', '.join(missing)}" if missing else ""),
+        )
+    )
+    return checks
+
+
+def _round_checks(snapshot: Snapshot) -> list[Check]:
+    """One check per carried round record; a summary naming committed rounds not carried."""
+    state = snapshot.state
+    committed = [task.id for task in state.tasks if task.result is not None]
+    if snapshot.fl_rounds is None and not committed:
+        return []
+    from ailee.fl import check_round
+
+    checks = []
+    carried: set[str] = set()
+    for entry in snapshot.fl_rounds.rounds if snapshot.fl_rounds is not None else ():
+        carried.add(entry.task)
+        name = f"tasks.round[{entry.task}]"
+        try:
+            detail = check_round(entry, state.find("tasks", entry.task.encode()))
+        except AileeError as exc:
+            checks.append(_failed(name, exc.code, exc.message))
+        else:
+            checks.append(_passed(name, detail))
+    missing = [task_id for task_id in committed if task_id not in carried]
+    checks.append(
+        _passed(
+            "tasks.rounds",
+            f"{len(carried)} carried"
+            + (f"; results not carried, so not checked: {', '.join(missing)}" if missing else ""),
+        )
+    )
+    return checks
+
+
+def _batch_checks(snapshot: Snapshot) -> list[Check]:
+    """One check per carried telemetry batch; a summary naming records not carried."""
+    if snapshot.telemetry_batches is None:
+        return []
+    from ailee.telemetry import check_batch
+
+    state = snapshot.state
+    checks = []
+    carried: set[str] = set()
+    for entry in snapshot.telemetry_batches.batches:
+        carried.add(entry.record)
+        name = f"telemetry.batch[{entry.record}]"
+        try:
+            detail = check_batch(entry, state.find("telemetry", entry.record.encode()))
+        except AileeError as exc:
+            checks.append(_failed(name, exc.code, exc.message))
+        else:
+            checks.append(_passed(name, detail))
+    missing = [r.id for r in state.telemetry if r.id not in carried]
+    checks.append(
+        _passed(
+            "telemetry.batches",
+            f"{len(carried)} checked"
+            + (f"; not carried, so not checked: {', '.join(missing)}" if missing else ""),
         )
     )
     return checks
