@@ -16,19 +16,22 @@ from ailee.snapshot import Snapshot, snapshot_to_json
 from ailee.stateroot import L2StateRoot
 from tests.independent import reference as ref
 from tests.independent import reference_bitcoin as btc
+from tests.independent import reference_fl as fl
 from tests.independent import reference_scheduling as sched
+from tests.independent import reference_telemetry as telemetry
 from tests.strategies import states
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 # Anchor evidence documents are not re-implemented here yet. Headers, Merkle proofs and
 # SPV are (tests/independent/reference_bitcoin.py; also checked against Bitcoin Core
 # itself, tests/test_kernel_*.py, and third-party vectors), and so are scheduling
-# decisions (tests/independent/reference_scheduling.py).
+# decisions (tests/independent/reference_scheduling.py), federated learning
+# (reference_fl.py) and telemetry (reference_telemetry.py). The privacy vectors' values
+# are checked against dp-accounting and numerical integration instead
+# (tests/test_fl_anchors.py::test_privacy_vectors_agree_with_the_oracles).
 NOT_IN_SECOND_IMPLEMENTATION = {
     "ailee_anchor_evidence_v1",
-    "ailee_fl_aggregate_v1",
-    "ailee_fl_round_v1",
-    "ailee_telemetry_chain_v1",
+    "ailee_privacy_v1",
 }
 
 SCHEMAS = {path.name: json.loads(path.read_text())["schema"] for path in VECTORS.glob("*.json")}
@@ -83,7 +86,7 @@ def _snapshot(case: dict[str, Any]) -> None:
     if failures:
         raise ref.Rejected(failures[0])
     if "canonical_cbor" in case:
-        header, sections, root, schedule = parsed
+        header, sections, root, schedule, rounds, batches = parsed
         canonical = {"format": "ailee-snapshot", "header": header, "sections": sections,
                      "state_root": root}  # fmt: skip
         if schedule is not None:
@@ -91,6 +94,11 @@ def _snapshot(case: dict[str, Any]) -> None:
                 {**d, "record": {**d["record"], "inputs": bytes.fromhex(d["record"]["inputs"])}}
                 for d in schedule["decisions"]
             ]}  # fmt: skip
+        # The round records and batches are read into their CBOR values (bytes, not hex).
+        if rounds is not None:
+            canonical["fl_rounds"] = rounds
+        if batches is not None:
+            canonical["telemetry_batches"] = batches
         assert case["canonical_cbor"] == ref.cbor_encode(canonical).hex()
 
 
@@ -197,6 +205,40 @@ def _schedule_batch(case: dict[str, Any]) -> None:
     sched.check_batch(case["tasks"], case["workers"], case["policy"], expected)
 
 
+def _fl_aggregate(case: dict[str, Any]) -> None:
+    updates = [fl.read_update(u, True) for u in case["updates"]]
+    result = fl.aggregate(case["rule"], case["params"], updates)
+    expected = case["expected"]
+    assert [fl.commitment(u).hex() for u in updates] == expected["commitments"]
+    assert result.selected == expected["selected"]
+    tensors = [fl.read_tensor(t, True) for t in expected["tensors"]]
+    assert [(t["name"], t["dtype"], t["shape"]) for t in tensors] == [
+        (t["name"], t["dtype"], t["shape"]) for t in result.layout
+    ]
+    for tensor, exact in zip(tensors, result.exact, strict=True):
+        if not fl.DTYPES[tensor["dtype"]][2]:
+            assert fl.values(tensor) == [round(q) for q in exact], tensor["name"]
+        elif case["rule"] == "median":
+            # An exact value (a middle value, or the mean of two), rounded once.
+            assert tensor == fl.encode_tensor(tensor, exact), tensor["name"]
+        else:
+            # Means "as fedavg": the spec promises 1 ulp of the exact value (18.2).
+            for x, q in zip(fl.values(tensor), exact, strict=True):
+                assert fl.within_one_ulp(x, q, tensor["dtype"]), (tensor["name"], x, q)
+
+
+def _fl_round(case: dict[str, Any]) -> None:
+    record = fl.read_record(case["record"], True)
+    fl.verify_round(record, [fl.read_update(u, True) for u in case["updates"]])
+
+
+def _telemetry(case: dict[str, Any]) -> None:
+    samples = [telemetry.read_sample(s, True) for s in case["samples"]]
+    hashes = telemetry.verify_chain(bytes.fromhex(case["public_key"]), samples)
+    assert hashes[-1].hex() == case["expected"]["last"]
+    assert telemetry.batch_root(hashes).hex() == case["expected"]["root"]
+
+
 RUNNERS = {
     "ailee_cbor_decode_v1": _cbor,
     "ailee_section_root_v1": _section,
@@ -212,6 +254,9 @@ RUNNERS = {
     "ailee_spv_v1": _spv,
     "ailee_schedule_v1": _schedule,
     "ailee_schedule_batch_v1": _schedule_batch,
+    "ailee_fl_aggregate_v1": _fl_aggregate,
+    "ailee_fl_round_v1": _fl_round,
+    "ailee_telemetry_chain_v1": _telemetry,
 }
 
 

@@ -310,7 +310,7 @@ RECORDS: dict[str, list[tuple[str, Any]]] = {
                 ("recovery_metadata", B32), ("prev_commitment", B32), ("commitment", B32)],
     "tasks": [("id", k_id), ("task_type", k_id), ("priority", k_uint(0, 255)),
               ("submitter", k_id), ("payload_hash", B32), ("assignment", k_optional(k_id)),
-              ("decision", k_optional(B32))],
+              ("decision", k_optional(B32)), ("result", k_optional(B32))],
     "telemetry": [("id", k_id), ("node_id", k_id), ("window_start_ms", k_uint()),
                   ("window_end_ms", k_uint()), ("digest", B32)],
     "recovery": [("id", k_id), ("claimant", k_id), ("amount", k_amount),
@@ -578,8 +578,8 @@ def read_snapshot(data: bytes) -> tuple[dict[str, Any], dict[str, list[Any]], by
     head = doc.get("header")
     if isinstance(head, dict) and is_int(head.get("version")) and head["version"] != 2:
         raise Rejected("SCHEMA_UNSUPPORTED_VERSION")
-    carried = "schedule" in doc
-    exact_fields(doc, ["format", "header", "sections", "state_root"] + (["schedule"] * carried))
+    carried = [name for name in ATTACHMENTS if name in doc]
+    exact_fields(doc, ["format", "header", "sections", "state_root", *carried])
     if not isinstance(doc["format"], str):
         raise Rejected("SCHEMA_WRONG_TYPE")
     if doc["format"] != "ailee-snapshot":
@@ -598,11 +598,24 @@ def read_snapshot(data: bytes) -> tuple[dict[str, Any], dict[str, list[Any]], by
         if not json_form and ordered != sections[name]:
             raise Rejected("SECTION_UNSORTED")
         sections[name] = ordered
-    if carried:
-        from tests.independent import reference_scheduling as sched
-
-        sections["__schedule__"] = [sched.read_attachment(doc["schedule"], json_form)]
+    # Step 9 names only `schedule`; the other attachments are read after it, in the
+    # order of the table of 10.1.
+    for name in carried:
+        sections["__" + name + "__"] = [attachment_reader(name)(doc[name], json_form)]
     return header, sections, claimed
+
+
+ATTACHMENTS = ["schedule", "fl_rounds", "telemetry_batches"]
+
+
+def attachment_reader(name: str) -> Any:
+    """The reader of an optional top-level field of 10.1 (sections 17.8, 18.7, 18.8)."""
+    from tests.independent import reference_fl as fl
+    from tests.independent import reference_scheduling as sched
+    from tests.independent import reference_telemetry as telemetry
+
+    readers = {"schedule": sched, "fl_rounds": fl, "telemetry_batches": telemetry}
+    return readers[name].read_attachment
 
 
 def anchor_hash(chain_id: str, a: dict[str, Any]) -> bytes:
@@ -641,7 +654,7 @@ def check_snapshot(data: bytes) -> tuple[list[str], Any]:
     anchor_failure = check_anchor_chain(header["chain_id"], sections["anchors"])
     if anchor_failure:
         failures.append(anchor_failure)
-    schedule = sections.pop("__schedule__", [None])[0]
+    schedule, rounds, batches = (sections.pop("__" + n + "__", [None])[0] for n in ATTACHMENTS)
     root = None
     try:
         root = state_root(header, sections)
@@ -654,7 +667,15 @@ def check_snapshot(data: bytes) -> tuple[list[str], Any]:
         from tests.independent import reference_scheduling as sched
 
         failures.extend(sched.check_carried(schedule, sections["tasks"]))
-    return failures, (header, sections, root, schedule)
+    if rounds is not None:
+        from tests.independent import reference_fl as fl
+
+        failures.extend(fl.check_carried(rounds, sections["tasks"]))
+    if batches is not None:
+        from tests.independent import reference_telemetry as telemetry
+
+        failures.extend(telemetry.check_carried(batches, sections["telemetry"]))
+    return failures, (header, sections, root, schedule, rounds, batches)
 
 
 def check_chain(documents: list[bytes]) -> list[str]:
