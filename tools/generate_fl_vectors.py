@@ -37,8 +37,9 @@ def fl_vectors(vector_file: Callable[..., Any]) -> Any:
         "Federated aggregation",
         "ailee_fl_aggregate_v1",
         [
-            "An aggregation 'rule' (fedavg, krum, median, trimmed_mean) with 'params' (krum: "
-            "f, m; trimmed_mean: beta as [numerator, denominator]) over 'updates' (client, "
+            "An aggregation 'rule' (fedavg, krum, median, trimmed_mean, bulyan) with "
+            "'params' (krum: f, m; bulyan: f; trimmed_mean: beta as [numerator, "
+            "denominator]) over 'updates' (client, "
             "examples, tensors as name, dtype, shape and little-endian bytes in hex); "
             "'expected' gives the result tensors, the clients selected (client-id order) "
             "and each update's commitment. The order of 'updates' never matters.",
@@ -148,8 +149,8 @@ def round_vectors(vector_file: Callable[..., Any]) -> Any:
         "ailee_fl_round_v1",
         [
             "A round 'record' (job, round, rule, params, input commitments, selected, "
-            "excluded, flagged, output commitment, privacy events as exact fractions) must "
-            "recompute from 'updates'.",
+            "excluded, flagged, output commitment, privacy events as [q_m, q_e, sigma_m, "
+            "sigma_e, steps] with q = q_m * 2^q_e exactly) must recompute from 'updates'.",
         ],
     )
     vf.note("Round", "CAN_OF_WORMS", "The record is not what its updates give.")
@@ -168,6 +169,23 @@ def round_vectors(vector_file: Callable[..., Any]) -> Any:
     valid = vf.group("valid")
     vf.add(valid, "Multi-Krum round with privacy accounting", {"record": record, "updates": docs})
     vf.add(valid, "the same updates in reverse order", {"record": record, "updates": docs[::-1]})
+    # One client far from the others: byzantine detection flags it.
+    outlier = [
+        u if u.client_id != "client-5" else ClientUpdate(
+            u.client_id, u.num_examples,
+            tuple((n, a * 1000 if a.dtype.kind == "f" else a) for n, a in u.tensors),
+        )
+        for u in updates
+    ]  # fmt: skip
+    flagged = round_to_json(
+        round_record(job="job-7", round_number=13, rule="fedavg", params={},
+                     updates=outlier, privacy_events=[(0.01, 1.1, 250), (0.02, 0.9, 10)])
+    )  # fmt: skip
+    assert flagged["flagged"] == ["client-5"]
+    outlier_docs = [update_to_json(u) for u in outlier]
+    vf.add(valid, "FedAvg round flagging an outlier, two privacy events",
+           {"record": flagged, "updates": outlier_docs})  # fmt: skip
+
     invalid = vf.group("invalid")
     vf.add(
         invalid,
@@ -185,4 +203,23 @@ def round_vectors(vector_file: Callable[..., Any]) -> Any:
         code="FL_ROUND_MISMATCH",
         flags=("Round",),
     )
+
+    def bad(comment: str, code: str, change: Callable[[dict[str, Any]], Any]) -> None:
+        forged = copy.deepcopy(flagged)
+        change(forged)
+        vf.add(invalid, comment, {"record": forged, "updates": outlier_docs}, code=code,
+               flags=("Round",))  # fmt: skip
+
+    bad("flagged client left out", "FL_ROUND_MISMATCH", lambda r: r.update(flagged=[]))
+    bad("privacy event with an even mantissa", "DP_PARAMETER_INVALID",
+        lambda r: r["accounting"][0].__setitem__(0, 2))  # fmt: skip
+    bad("privacy event with q = 2 (1 * 2^1)", "DP_PARAMETER_INVALID",
+        lambda r: r["accounting"][0].__setitem__(slice(0, 2), [1, 1]))  # fmt: skip
+    bad("negative round number", "INT_OUT_OF_RANGE", lambda r: r.update(round=-1))
+    bad("a parameter the rule does not take", "SCHEMA_UNKNOWN_FIELD",
+        lambda r: r.update(params={"f": 1}))  # fmt: skip
+    forged = copy.deepcopy(record)
+    forged["params"] = {"f": 1}
+    vf.add(invalid, "Krum without m", {"record": forged, "updates": docs},
+           code="SCHEMA_MISSING_FIELD", flags=("Round",))  # fmt: skip
     return vf

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DTYPES",
+    "RULE_PARAMS",
     "Z_THRESHOLD",
     "Aggregate",
     "CarriedRound",
@@ -504,26 +505,50 @@ def update_to_json(update: ClientUpdate) -> dict[str, Any]:
     }
 
 
+#: Each rule's parameters, all required.
+RULE_PARAMS: Final = {
+    "fedavg": (),
+    "krum": ("f", "m"),
+    "median": (),
+    "trimmed_mean": ("beta",),
+    "bulyan": ("f",),
+}
+
+
+def _read_params(rule: str, params: Any) -> dict[str, Any]:
+    """The rule's parameters, exactly its fields: integers, ``beta`` a [num, den] pair
+    (SCHEMA_MISSING_FIELD, SCHEMA_UNKNOWN_FIELD, SCHEMA_WRONG_TYPE); ranges are the
+    rule's to check (FL_PARAMETER_INVALID)."""
+    from ailee.fields import expect_object
+
+    if rule not in RULE_PARAMS:
+        raise _fail(ReasonCode.ENUM_UNKNOWN_VALUE, f"unknown aggregation rule {rule!r}")
+    obj = expect_object(params, "params", RULE_PARAMS[rule])
+    for name, value in obj.items():
+        parts = value if name == "beta" and isinstance(value, list) and len(value) == 2 else [value]
+        if (name == "beta" and parts is not value) or not all(_is_int(v) for v in parts):
+            raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"params.{name}: wrong type")
+    return obj
+
+
 def aggregate(rule: str, updates: Sequence[ClientUpdate], params: dict[str, Any]) -> Aggregate:
-    """Run the aggregation rule named ``rule`` (fedavg, krum, median, trimmed_mean)."""
+    """Run the aggregation rule named ``rule`` (one of :data:`RULE_PARAMS`) with its
+    parameters (``beta`` as [numerator, denominator]). The updates are checked first,
+    then the rule's name, then its parameters."""
+    _ordered(updates)
+    p = _read_params(rule, params)
     if rule == "fedavg":
         return fedavg(updates)
     if rule == "krum":
-        return krum(updates, params.get("f", -1), params.get("m", 1))
+        return krum(updates, p["f"], p["m"])
     if rule == "median":
         return median(updates)
     if rule == "bulyan":
-        return bulyan(updates, params.get("f", -1))
-    if rule == "trimmed_mean":
-        beta = params.get("beta")
-        if not (
-            isinstance(beta, list) and len(beta) == 2 and all(isinstance(v, int) for v in beta)
-        ):
-            raise _fail(ReasonCode.FL_PARAMETER_INVALID, "beta must be [numerator, denominator]")
-        if beta[1] <= 0:
-            raise _fail(ReasonCode.FL_PARAMETER_INVALID, "beta's denominator must be positive")
-        return trimmed_mean(updates, Fraction(beta[0], beta[1]))
-    raise _fail(ReasonCode.ENUM_UNKNOWN_VALUE, f"unknown aggregation rule {rule!r}")
+        return bulyan(updates, p["f"])
+    numerator, denominator = p["beta"]
+    if denominator <= 0:
+        raise _fail(ReasonCode.FL_PARAMETER_INVALID, "beta's denominator must be positive")
+    return trimmed_mean(updates, Fraction(numerator, denominator))
 
 
 # --- Bulyan and byzantine detection ---------------------------------------------------
@@ -677,12 +702,41 @@ def tensors_commitment(tensors: Sequence[tuple[str, Any]]) -> bytes:
     return tagged_hash(Tag.FL_OUTPUT, body)
 
 
+def _binary(x: float) -> tuple[int, int]:
+    """``x == m * 2**e`` with ``m`` odd (or ``(0, 0)`` for zero): exact, one form per
+    value, and small integers (``|m| < 2**53``, ``-1074 <= e <= 971``)."""
+    numerator, denominator = float(x).as_integer_ratio()
+    if denominator > 1:
+        return numerator, 1 - denominator.bit_length()
+    if numerator == 0:
+        return 0, 0
+    shift = (numerator & -numerator).bit_length() - 1
+    return numerator >> shift, shift
+
+
+def _from_binary(m: int, e: int, what: str) -> float:
+    """The float64 ``m * 2**e`` of :func:`_binary`'s form (DP_PARAMETER_INVALID if the
+    pair is not in that form)."""
+    canonical = (m, e) == (0, 0) or (m % 2 == 1 and abs(m) < 1 << 53 and -1074 <= e <= 971)
+    if not canonical:
+        raise _fail(ReasonCode.DP_PARAMETER_INVALID, f"{what}: [{m}, {e}] is not m * 2^e, m odd")
+    return math.ldexp(float(m), e)
+
+
 def _event(q: float, sigma: float, steps: int) -> tuple[int, int, int, int, int]:
-    """A privacy event with q and sigma as the exact fractions their floats are."""
+    """A privacy event: q and sigma exactly, as ``m * 2**e`` pairs, and the steps."""
     if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
         raise _fail(ReasonCode.DP_PARAMETER_INVALID, f"steps = {steps!r} must be >= 0")
-    a, b = Fraction(q), Fraction(sigma)
-    return (a.numerator, a.denominator, b.numerator, b.denominator, steps)
+    if not 0 <= q <= 1 or not 0 < sigma < math.inf:
+        raise _fail(ReasonCode.DP_PARAMETER_INVALID, f"q = {q!r} or sigma = {sigma!r}")
+    return (*_binary(q), *_binary(sigma), steps)
+
+
+def _events(record: RoundRecord) -> list[tuple[float, float, int]]:
+    return [
+        (_from_binary(qm, qe, "q"), _from_binary(sm, se, "sigma"), steps)
+        for qm, qe, sm, se, steps in record.accounting
+    ]
 
 
 @dataclass(frozen=True)
@@ -690,9 +744,11 @@ class RoundRecord:
     """What one aggregation round committed to; every field is an integer, text or bytes.
 
     ``params`` holds the rule's parameters (beta as [numerator, denominator]);
-    ``accounting`` the privacy events composed so far, each (q, sigma) as exact
-    fractions of their float values and a step count, so the accountant is recomputed,
-    never trusted; ``flagged`` the clients byzantine detection flagged.
+    ``accounting`` the privacy events composed so far, each ``[q_m, q_e, sigma_m,
+    sigma_e, steps]`` with ``q = q_m * 2**q_e`` and ``sigma = sigma_m * 2**sigma_e``
+    exactly (``m`` odd, or both 0 for zero), so the accountant is recomputed, never
+    trusted; ``flagged`` the clients byzantine detection flagged (ids only: the scores
+    are floats and stay out of the record).
     """
 
     job: str
@@ -766,10 +822,7 @@ def verify_round(record: RoundRecord, updates: Sequence[ClientUpdate]) -> None:
             ReasonCode.FL_ROUND_INPUTS_MISMATCH,
             f"round {record.round} of {record.job}: the updates are not the ones it commits to",
         )
-    events = [
-        (float(Fraction(a, b)), float(Fraction(c, d)), steps)
-        for a, b, c, d, steps in record.accounting
-    ]
+    events = _events(record)
     again = round_record(
         job=record.job,
         round_number=record.round,
@@ -793,8 +846,8 @@ def round_epsilon(record: RoundRecord, delta: float) -> float:
     from ailee.privacy import Accountant
 
     accountant = Accountant()
-    for a, b, c, d, steps in record.accounting:
-        accountant = accountant.compose(float(Fraction(a, b)), float(Fraction(c, d)), steps)
+    for q, sigma, steps in _events(record):
+        accountant = accountant.compose(q, sigma, steps)
     return accountant.epsilon(delta)
 
 
@@ -834,9 +887,12 @@ def round_from_json(value: Any, path: str = "round", *, cbor: bool = False) -> R
 
     events = obj["accounting"]
     if not isinstance(events, list) or not all(
-        isinstance(e, list) and len(e) == 5 and all(isinstance(x, int) for x in e) for e in events
+        isinstance(e, list) and len(e) == 5 and all(_is_int(x) for x in e) for e in events
     ):
         raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.accounting: expected 5 integers each")
+    for k, (qm, qe, sm, se, steps) in enumerate(events):
+        _event(_from_binary(qm, qe, f"{path}.accounting[{k}] q"),
+               _from_binary(sm, se, f"{path}.accounting[{k}] sigma"), steps)  # fmt: skip
     params = obj["params"]
     if not isinstance(params, dict) or not all(
         (isinstance(v, int) and not isinstance(v, bool))
@@ -846,6 +902,8 @@ def round_from_json(value: Any, path: str = "round", *, cbor: bool = False) -> R
         raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.params: integers or [num, den] pairs")
     if not _is_int(obj["round"]):
         raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}.round: expected an integer")
+    if obj["round"] < 0:
+        raise _fail(ReasonCode.INT_OUT_OF_RANGE, f"{path}.round: negative")
     if not isinstance(obj["job"], str) or not isinstance(obj["rule"], str):
         raise _fail(ReasonCode.SCHEMA_WRONG_TYPE, f"{path}: job or rule not text")
     excluded = pairs("excluded")

@@ -395,15 +395,22 @@ def read_record(obj: Any, json_form: bool) -> dict[str, Any]:
     for event in _list(obj["accounting"]):
         if not isinstance(event, list) or len(event) != 5:
             raise Rejected("SCHEMA_WRONG_TYPE")
-        # Exact fractions of float64 values: no bound but the readers' (a float64's
-        # denominator may exceed 2^53, e.g. 2^59 for 0.01).
+        # q and sigma as m * 2^e, m odd (or 0, 0): exact float64 values in small ints.
         if not all(is_int(x) for x in event):
             raise Rejected("SCHEMA_WRONG_TYPE")
-        if any(x < 0 for x in event):
-            raise Rejected("INT_OUT_OF_RANGE")
+        q, sigma = _binary_value(event[0], event[1]), _binary_value(event[2], event[3])
+        if not (0 <= q <= 1 and sigma > 0 and event[4] >= 0):
+            raise Rejected("DP_PARAMETER_INVALID")
         accounting.append(list(event))
     record["accounting"] = accounting
     return record
+
+
+def _binary_value(m: int, e: int) -> Fraction:
+    """Spec 18.6: m * 2^e with m odd, |m| < 2^53, -1074 <= e <= 971, or (0, 0)."""
+    if (m, e) != (0, 0) and not (m % 2 == 1 and abs(m) < 2**53 and -1074 <= e <= 971):
+        raise Rejected("DP_PARAMETER_INVALID")
+    return Fraction(m) * Fraction(2) ** e
 
 
 def round_hash(record: dict[str, Any]) -> bytes:
