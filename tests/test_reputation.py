@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ailee.errors import DecodeError, ReasonCode
-from ailee.reputation import NEUTRAL, Outcome, ReputationPolicy, decay, observe, penalise
+from ailee.reputation import (
+    NEUTRAL,
+    Outcome,
+    ReputationPolicy,
+    decay,
+    observe,
+    penalise,
+    penalise_flagged,
+)
 
 POLICY = ReputationPolicy()
 DAY = 24 * 3600
@@ -75,3 +83,42 @@ def test_bad_inputs(call: object) -> None:
     with pytest.raises(DecodeError) as info:
         call()  # type: ignore[operator]
     assert info.value.code is ReasonCode.INT_OUT_OF_RANGE
+
+
+def test_round_flags_feed_reputation() -> None:
+    import numpy as np
+
+    from ailee.fl import ClientUpdate, round_record
+
+    updates = [
+        ClientUpdate(
+            f"w{k}",
+            10,
+            (
+                (
+                    "t",
+                    np.array([float(k % 3), 1.0]),
+                ),
+            ),
+        )
+        for k in range(6)
+    ] + [
+        ClientUpdate(
+            "w9",
+            10,
+            (
+                (
+                    "t",
+                    np.array([500.0, -400.0]),
+                ),
+            ),
+        )
+    ]
+    record = round_record(job="j", round_number=0, rule="median", params={}, updates=updates)
+    assert record.flagged == ("w9",)
+    before = {"w0": 900_000, "w9": 800_000}
+    after = penalise_flagged(before, record.flagged, POLICY)
+    assert after == {"w0": 900_000, "w9": 200_000}
+    assert before == {"w0": 900_000, "w9": 800_000}  # not modified
+    # Flagged twice in one list still counts once; an unknown worker starts neutral.
+    assert penalise_flagged({}, ["x", "x"], POLICY) == {"x": penalise(NEUTRAL, POLICY)}

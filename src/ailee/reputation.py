@@ -20,11 +20,22 @@ and the result is clamped to 0..1,000,000. The formulas are in ``docs/spec.md``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ailee.errors import DecodeError, ReasonCode
 
-__all__ = ["NEUTRAL", "Outcome", "ReputationPolicy", "decay", "observe", "penalise"]
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "NEUTRAL",
+    "Outcome",
+    "ReputationPolicy",
+    "decay",
+    "observe",
+    "penalise",
+    "penalise_flagged",
+]
 
 PPM: Final = 1_000_000
 #: The reputation of a worker with no history.
@@ -105,3 +116,16 @@ def decay(reputation: int, elapsed_s: int, policy: ReputationPolicy) -> int:
 def penalise(reputation: int, policy: ReputationPolicy) -> int:
     """A byzantine flag: multiply by ``byzantine_factor``."""
     return _ppm(reputation, "reputation") * policy.byzantine_factor // PPM
+
+
+def penalise_flagged(
+    reputations: Mapping[str, int], flagged: Iterable[str], policy: ReputationPolicy
+) -> dict[str, int]:
+    """Reputations after a round's byzantine flags (e.g. :attr:`ailee.fl.RoundRecord.flagged`
+    or :func:`ailee.fl.detect_byzantine`'s ids): each flagged worker is penalised once,
+    others are unchanged; a new mapping, nothing is modified. A flagged id with no
+    reputation starts from :data:`NEUTRAL`."""
+    result = dict(reputations)
+    for worker in sorted(set(flagged)):
+        result[worker] = penalise(result.get(worker, NEUTRAL), policy)
+    return result
