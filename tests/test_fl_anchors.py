@@ -191,3 +191,41 @@ def test_flwr_gram_distances_lose_krum_at_large_offsets() -> None:
         ours = krum([ClientUpdate(f"c{i}", 1, (("w", r),)) for i, r in enumerate(rows)], f)
         assert ours.selected == (f"c{exact}",)
     assert theirs_wrong >= 20  # 84 of 100 in a longer run
+
+
+def test_flwr_legacy_rules_where_ailee_refuses_or_differs() -> None:
+    """flwr 1.42's legacy functions, each beside what ailee does instead."""
+    from flwr.common import Code, FitRes, Status, ndarrays_to_parameters
+
+    from ailee.errors import DecodeError, ReasonCode
+    from ailee.fl import bulyan, fedavg
+
+    # In-place FedAvg of integer layers: the scaling factors are cast to int, so zeros.
+    rows = [np.array([3, 5, 7], dtype=np.int64), np.array([1, 1, 1], dtype=np.int64)]
+    fits = [
+        (None, FitRes(Status(Code.OK, ""), ndarrays_to_parameters([row]), n, {}))
+        for row, n in zip(rows, [1, 3], strict=True)
+    ]
+    assert flwr_agg.aggregate_inplace(fits)[0].tolist() == [0, 0, 0]
+    assert fedavg(as_updates(rows, [1, 3])).tensors[0][1].tolist() == [2, 2, 2]  # 6/4, 8/4, 10/4
+    rng = np.random.default_rng(0)
+    four = [rng.normal(0, 1, 3) for _ in range(4)]
+    # Krum with n <= 2f + 2 (4 clients, f = 1): flwr answers, the paper's bound fails.
+    flwr_agg.aggregate_krum([([r], 1) for r in four], 1, 0)
+    with pytest.raises(DecodeError) as info:
+        krum(as_updates(four, [1] * 4), 1)
+    assert info.value.code is ReasonCode.FL_PARAMETER_INVALID
+    # Multi-Krum asked for 10 of 4 clients: flwr silently averages fewer.
+    flwr_agg.aggregate_krum([([r], 1) for r in four], 0, 10)
+    with pytest.raises(DecodeError):
+        krum(as_updates(four, [1] * 4), 0, 10)
+    # Bulyan empties the caller's list (it pops the selected clients); ailee never
+    # modifies its inputs.
+    seven = [([rng.normal(0, 1, 3)], 1) for _ in range(7)]
+    flwr_agg.aggregate_bulyan(seven, 1, flwr_agg.aggregate_krum, to_keep=0)
+    assert len(seven) == 2
+    updates = as_updates([rng.normal(0, 1, 3) for _ in range(7)], [1] * 7)
+    before = [u.encoding() for u in updates]
+    bulyan(updates, 1)
+    assert [u.encoding() for u in updates] == before
+    assert len(updates) == 7
