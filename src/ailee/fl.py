@@ -209,6 +209,8 @@ def _weighted_mean_float(arrays: list[Any], weights: list[int], dtype: Any) -> A
 
 _U: Final = 2.0**-53  # unit roundoff of float64
 _TINY: Final = 2.0**-968  # below this, the division's error-free steps could underflow
+#: Coordinates per block of the median (a block of every client's values in L2 cache).
+_MEDIAN_BLOCK: Final = 1 << 12
 #: Coordinates per block: a block of every client's products stays in L2 cache.
 _BLOCK: Final = 1 << 15
 
@@ -411,6 +413,36 @@ def _plain_mean(updates: list[ClientUpdate]) -> tuple[tuple[str, Any], ...]:
     return fedavg(weighted).tensors
 
 
+def _float_median(arrays: list[Any], dtype: Any) -> Any:
+    """Per coordinate, ``0 + middle`` or ``(0 + low + high) / 2`` in float64 (a zero
+    median is +0 whatever the zeros' signs), rounded once to ``dtype``.
+
+    Blocks of coordinates are laid out one row per coordinate and partitioned around
+    the lower middle only (one order statistic is much faster than two); the upper
+    middle is then the least value above it. Order statistics are unique values, so
+    the partitioning algorithm cannot change a bit."""
+    import numpy as np
+
+    n = len(arrays)
+    low = (n - 1) // 2
+    flat = [np.ravel(array) for array in arrays]
+    size = flat[0].size
+    result = np.empty(size, dtype=dtype)
+    block = np.empty((min(size, _MEDIAN_BLOCK), n), dtype=dtype)
+    for start in range(0, size, _MEDIAN_BLOCK):
+        stop = min(size, start + _MEDIAN_BLOCK)
+        rows = block[: stop - start]
+        for i, values in enumerate(flat):
+            rows[:, i] = values[start:stop]
+        rows.partition(low, axis=1)
+        middle = np.add(rows[:, low], 0.0, dtype=np.float64)
+        if n % 2 == 0:
+            middle += rows[:, low + 1 :].min(axis=1)
+            middle /= 2
+        result[start:stop] = middle
+    return result.reshape(arrays[0].shape)
+
+
 def median(updates: Sequence[ClientUpdate]) -> Aggregate:
     """Coordinate-wise median (the mean of the two middle values for an even count)."""
     import numpy as np
@@ -418,10 +450,10 @@ def median(updates: Sequence[ClientUpdate]) -> Aggregate:
     ordered = _ordered(updates)
     tensors = []
     for k, (name, first) in enumerate(ordered[0].tensors):
-        stack = np.stack([u.tensors[k][1] for u in ordered])
         if first.dtype.kind == "f":
-            middle = np.median(stack.astype(np.float64), axis=0).astype(first.dtype)
+            middle = _float_median([u.tensors[k][1] for u in ordered], first.dtype)
         else:
+            stack = np.stack([u.tensors[k][1] for u in ordered])
             ordered_values = np.sort(stack.astype(object), axis=0)
             n = len(ordered)
             low, high = ordered_values[(n - 1) // 2], ordered_values[n // 2]
