@@ -34,7 +34,7 @@ from ailee.fields import check_id
 from ailee.hashing import Tag, tagged_hash
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     import numpy as np
     import numpy.typing as npt
@@ -209,6 +209,8 @@ def _weighted_mean_float(arrays: list[Any], weights: list[int], dtype: Any) -> A
 
 _U: Final = 2.0**-53  # unit roundoff of float64
 _TINY: Final = 2.0**-968  # below this, the division's error-free steps could underflow
+#: Coordinates per block of Krum's Gram matrix (every client's block stays in cache).
+_KRUM_BLOCK: Final = 1 << 14
 #: Coordinates per block of the median (a block of every client's values in L2 cache).
 _MEDIAN_BLOCK: Final = 1 << 12
 #: Coordinates per block: a block of every client's products stays in L2 cache.
@@ -371,13 +373,60 @@ def _flat(update: ClientUpdate) -> npt.NDArray[np.float64]:
     return np.concatenate([t.astype(np.float64).ravel() for _, t in update.tensors])
 
 
+def _blocks(sizes: list[int], width: int) -> Iterator[tuple[list[tuple[int, int, int, int]], int]]:
+    """The concatenated coordinates of tensors of these sizes, in blocks of ``width``:
+    each a list of (tensor, start, stop, offset in the block) and the block's width."""
+    segments: list[tuple[int, int, int, int]] = []
+    filled = 0
+    for k, size in enumerate(sizes):
+        start = 0
+        while start < size:
+            take = min(size - start, width - filled)
+            segments.append((k, start, start + take, filled))
+            filled += take
+            start += take
+            if filled == width:
+                yield segments, filled
+                segments, filled = [], 0
+    if filled:
+        yield segments, filled
+
+
+def _centred_gram(ordered: list[ClientUpdate]) -> tuple[Any, Any]:
+    """Squared norms and Gram matrix of the updates (all tensors as float64) centred at
+    their coordinate-wise mean, summed over blocks of coordinates: no float64 copy of
+    the whole stack. One block gives the bits of the whole-matrix computation."""
+    import numpy as np
+
+    n = len(ordered)
+    flats = [[np.ravel(t) for _, t in u.tensors] for u in ordered]
+    sizes = [a.size for a in flats[0]]
+    width = min(sum(sizes), _KRUM_BLOCK)
+    norms, gram = np.zeros(n), np.zeros((n, n))
+    block = np.empty((n, width), dtype=np.float64)
+    for index, (segments, filled) in enumerate(_blocks(sizes, width)):
+        rows = block[:, :filled]
+        for i, tensors in enumerate(flats):
+            for k, start, stop, offset in segments:
+                rows[i, offset : offset + stop - start] = tensors[k][start:stop]
+        rows -= rows.mean(axis=0)
+        block_norms = np.einsum("ij,ij->i", rows, rows)
+        block_gram = rows @ rows.T
+        if index == 0:
+            norms, gram = block_norms, block_gram
+        else:
+            norms += block_norms
+            gram += block_gram
+    return norms, gram
+
+
 def krum(updates: Sequence[ClientUpdate], f: int, m: int = 1) -> Aggregate:
     """(Multi-)Krum: the ``m`` updates with the smallest sum of squared distances to
     their ``n - f - 2`` nearest neighbours, averaged plainly (as in the paper).
 
     Needs ``n > 2f + 2`` and ``1 <= m <= n - f`` (FL_PARAMETER_INVALID). Scores tie
     by client id. Distances are computed on updates centred at the coordinate-wise
-    median, so a large common offset does not cost accuracy.
+    mean, so a large common offset does not cost accuracy.
     """
     import numpy as np
 
@@ -387,10 +436,7 @@ def krum(updates: Sequence[ClientUpdate], f: int, m: int = 1) -> Aggregate:
         raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"Krum needs n > 2f + 2; n = {n}, f = {f}")
     if not isinstance(m, int) or not 1 <= m <= n - f:
         raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"Multi-Krum needs 1 <= m <= n - f = {n - f}")
-    flat = np.stack([_flat(u) for u in ordered])
-    centred = flat - flat.mean(axis=0)
-    norms = np.einsum("ij,ij->i", centred, centred)
-    gram = centred @ centred.T
+    norms, gram = _centred_gram(ordered)
     distances = np.maximum(norms[:, None] + norms[None, :] - 2.0 * gram, 0.0)
     neighbours = n - f - 2
     scores = []
