@@ -214,7 +214,7 @@ _KRUM_BLOCK: Final = 1 << 14
 #: Coordinates per block of the median (a block of every client's values in L2 cache).
 _MEDIAN_BLOCK: Final = 1 << 12
 #: Coordinates per block: a block of every client's products stays in L2 cache.
-_BLOCK: Final = 1 << 15
+_BLOCK: Final = 1 << 16
 
 
 def _weighted_mean_float32(arrays: list[Any], weights: list[int]) -> Any:
@@ -251,7 +251,8 @@ def _weighted_mean_float32(arrays: list[Any], weights: list[int]) -> Any:
         for values, weight in zip(flat, floats, strict=True):
             part = values[start:stop]
             peak += weight * max(float(part.max()), -float(part.min()))
-            np.multiply(part, weight, out=block_term, dtype=np.float64)
+            block_term[...] = part
+            np.multiply(block_term, weight, out=block_term)
             np.add(block_total, block_term, out=block_total)
         np.divide(block_total, count, out=block_total)
         result[start:stop] = block_total
