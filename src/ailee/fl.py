@@ -34,7 +34,7 @@ from ailee.fields import check_id
 from ailee.hashing import Tag, tagged_hash
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     import numpy as np
     import numpy.typing as npt
@@ -227,37 +227,84 @@ def _weighted_mean_float(arrays: list[Any], weights: list[int], dtype: Any) -> A
     return _weighted_mean_compensated(arrays, weights, dtype)
 
 
+_U: Final = 2.0**-53  # unit roundoff of float64
+_TINY: Final = 2.0**-968  # below this, the division's error-free steps could underflow
+#: Coordinates per block of Krum's Gram matrix (every client's block stays in cache).
+_KRUM_BLOCK: Final = 1 << 14
+#: Coordinates per block laid out one row per coordinate (median, trimmed mean).
+_ROW_BLOCK: Final = 1 << 12
+#: Coordinates per block: a block of every client's products stays in L2 cache.
+_BLOCK: Final = 1 << 16
+
+
 def _weighted_mean_float32(arrays: list[Any], weights: list[int]) -> Any:
     """Fast path for float32 layers: w (< 2**26) times a float32 is exact in float64, so
     a plain float64 sum has a known error bound per coordinate, ``k * 2**-53 * sum|w x|``.
     Where that bound (with the division's rounding) stays under a quarter of the
     float32 spacing of the result, the result is within 1 ulp; elsewhere (cancellation)
-    the coordinates are recomputed on the compensated path."""
+    the coordinates are recomputed on the compensated path.
+
+    Blocks of coordinates are summed in cache, and ``sum|w x|`` is first bounded per
+    block by ``sum(w * max|x|)``: only coordinates whose mean is small against that
+    (a handful) get the per-coordinate bound. Same bits as summing whole arrays."""
     import numpy as np
 
     shape = arrays[0].shape
-    total = np.zeros(shape, dtype=np.float64)
-    magnitude = np.zeros(shape, dtype=np.float64)
-    term = np.empty(shape, dtype=np.float64)
-    for array, weight in zip(arrays, weights, strict=True):
-        np.multiply(array, float(weight), out=term, dtype=np.float64)
-        np.add(total, term, out=total)
-        np.abs(term, out=term)
-        np.add(magnitude, term, out=magnitude)
+    flat = [np.ravel(array) for array in arrays]
+    size = flat[0].size
+    floats = [float(weight) for weight in weights]
     count = float(sum(weights))
-    mean = total / count
-    result = mean.astype(np.float32)
-    bound = (len(arrays) * 2.0**-53 * (1 + 1e-9)) * magnitude / count + 2.0**-52 * np.abs(mean)
-    spacing = np.spacing(np.abs(result)).astype(np.float64)
-    loose = bound > 0.25 * spacing
-    if loose.any():
-        picked = [array[loose] for array in arrays]
-        result[loose] = _weighted_mean_compensated(picked, weights, np.float32)
-    return result
-
-
-_U: Final = 2.0**-53  # unit roundoff of float64
-_TINY: Final = 2.0**-968  # below this, the division's error-free steps could underflow
+    k = len(arrays)
+    scale = k * 2.0**-53 * (1 + 1e-9)
+    # The computed sum|w x| is at most (1 + 2k u) times the block's sum(w * max|x|),
+    # itself computed within (1 + k u); 8 k u covers both and the roundings below.
+    inflate = 1 + 8 * k * _U if k * _U < 2.0**-20 else math.inf
+    result = np.empty(size, dtype=np.float32)
+    total = np.empty(min(size, _BLOCK), dtype=np.float64)
+    term = np.empty_like(total)
+    candidates = []
+    for start in range(0, size, _BLOCK):
+        stop = min(size, start + _BLOCK)
+        block_total, block_term = total[: stop - start], term[: stop - start]
+        block_total.fill(0.0)
+        peak = 0.0
+        for values, weight in zip(flat, floats, strict=True):
+            part = values[start:stop]
+            peak += weight * max(float(part.max()), -float(part.min()))
+            block_term[...] = part
+            if weight != 1.0:  # plain means (Krum, trimmed mean) need no product
+                np.multiply(block_term, weight, out=block_term)
+            np.add(block_total, block_term, out=block_total)
+        np.divide(block_total, count, out=block_total)
+        result[start:stop] = block_total
+        # bound <= c * peak / N + 2**-52 |mean| and spacing(result) > 2**-24 |mean|
+        # (1 - 2**-23): a mean above 1.1 * 2**26 * c * peak / N is tight for sure.
+        threshold = 1.1 * 2.0**26 * (scale * (peak * inflate) / count)
+        np.abs(block_total, out=block_term)
+        small = np.flatnonzero(block_term < threshold)
+        if small.size:
+            candidates.append(small + start)
+    if candidates:
+        index = np.concatenate(candidates)
+        picked = [values[index] for values in flat]
+        magnitude = np.zeros(index.size, dtype=np.float64)
+        part = np.empty(index.size, dtype=np.float64)
+        for values, weight in zip(picked, floats, strict=True):
+            np.multiply(values, weight, out=part, dtype=np.float64)
+            np.abs(part, out=part)
+            np.add(magnitude, part, out=magnitude)
+        total_index = np.zeros(index.size, dtype=np.float64)
+        for values, weight in zip(picked, floats, strict=True):
+            np.add(total_index, np.multiply(values, weight, dtype=np.float64), out=total_index)
+        mean = total_index / count
+        bound = scale * magnitude / count + 2.0**-52 * np.abs(mean)
+        spacing = np.spacing(np.abs(result[index])).astype(np.float64)
+        loose = bound > 0.25 * spacing
+        if loose.any():
+            result[index[loose]] = _weighted_mean_compensated(
+                [values[loose] for values in picked], weights, np.float32
+            )
+    return result.reshape(shape)
 
 
 def _two_product(a: Any, b: Any) -> tuple[Any, Any]:
@@ -348,13 +395,60 @@ def _flat(update: ClientUpdate) -> npt.NDArray[np.float64]:
     return np.concatenate([t.astype(np.float64).ravel() for _, t in update.tensors])
 
 
+def _blocks(sizes: list[int], width: int) -> Iterator[tuple[list[tuple[int, int, int, int]], int]]:
+    """The concatenated coordinates of tensors of these sizes, in blocks of ``width``:
+    each a list of (tensor, start, stop, offset in the block) and the block's width."""
+    segments: list[tuple[int, int, int, int]] = []
+    filled = 0
+    for k, size in enumerate(sizes):
+        start = 0
+        while start < size:
+            take = min(size - start, width - filled)
+            segments.append((k, start, start + take, filled))
+            filled += take
+            start += take
+            if filled == width:
+                yield segments, filled
+                segments, filled = [], 0
+    if filled:
+        yield segments, filled
+
+
+def _centred_gram(ordered: list[ClientUpdate]) -> tuple[Any, Any]:
+    """Squared norms and Gram matrix of the updates (all tensors as float64) centred at
+    their coordinate-wise mean, summed over blocks of coordinates: no float64 copy of
+    the whole stack. One block gives the bits of the whole-matrix computation."""
+    import numpy as np
+
+    n = len(ordered)
+    flats = [[np.ravel(t) for _, t in u.tensors] for u in ordered]
+    sizes = [a.size for a in flats[0]]
+    width = min(sum(sizes), _KRUM_BLOCK)
+    norms, gram = np.zeros(n), np.zeros((n, n))
+    block = np.empty((n, width), dtype=np.float64)
+    for index, (segments, filled) in enumerate(_blocks(sizes, width)):
+        rows = block[:, :filled]
+        for i, tensors in enumerate(flats):
+            for k, start, stop, offset in segments:
+                rows[i, offset : offset + stop - start] = tensors[k][start:stop]
+        rows -= rows.mean(axis=0)
+        block_norms = np.einsum("ij,ij->i", rows, rows)
+        block_gram = rows @ rows.T
+        if index == 0:
+            norms, gram = block_norms, block_gram
+        else:
+            norms += block_norms
+            gram += block_gram
+    return norms, gram
+
+
 def krum(updates: Sequence[ClientUpdate], f: int, m: int = 1) -> Aggregate:
     """(Multi-)Krum: the ``m`` updates with the smallest sum of squared distances to
     their ``n - f - 2`` nearest neighbours, averaged plainly (as in the paper).
 
     Needs ``n > 2f + 2`` and ``1 <= m <= n - f`` (FL_PARAMETER_INVALID). Scores tie
     by client id. Distances are computed on updates centred at the coordinate-wise
-    median, so a large common offset does not cost accuracy.
+    mean, so a large common offset does not cost accuracy.
     """
     import numpy as np
 
@@ -364,10 +458,7 @@ def krum(updates: Sequence[ClientUpdate], f: int, m: int = 1) -> Aggregate:
         raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"Krum needs n > 2f + 2; n = {n}, f = {f}")
     if not isinstance(m, int) or not 1 <= m <= n - f:
         raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"Multi-Krum needs 1 <= m <= n - f = {n - f}")
-    flat = np.stack([_flat(u) for u in ordered])
-    centred = flat - flat.mean(axis=0)
-    norms = np.einsum("ij,ij->i", centred, centred)
-    gram = centred @ centred.T
+    norms, gram = _centred_gram(ordered)
     distances = np.maximum(norms[:, None] + norms[None, :] - 2.0 * gram, 0.0)
     neighbours = n - f - 2
     scores = []
@@ -390,6 +481,36 @@ def _plain_mean(updates: list[ClientUpdate]) -> tuple[tuple[str, Any], ...]:
     return fedavg(weighted).tensors
 
 
+def _float_median(arrays: list[Any], dtype: Any) -> Any:
+    """Per coordinate, ``0 + middle`` or ``(0 + low + high) / 2`` in float64 (a zero
+    median is +0 whatever the zeros' signs), rounded once to ``dtype``.
+
+    Blocks of coordinates are laid out one row per coordinate and partitioned around
+    the lower middle only (one order statistic is much faster than two); the upper
+    middle is then the least value above it. Order statistics are unique values, so
+    the partitioning algorithm cannot change a bit."""
+    import numpy as np
+
+    n = len(arrays)
+    low = (n - 1) // 2
+    flat = [np.ravel(array) for array in arrays]
+    size = flat[0].size
+    result = np.empty(size, dtype=dtype)
+    block = np.empty((min(size, _ROW_BLOCK), n), dtype=dtype)
+    for start in range(0, size, _ROW_BLOCK):
+        stop = min(size, start + _ROW_BLOCK)
+        rows = block[: stop - start]
+        for i, values in enumerate(flat):
+            rows[:, i] = values[start:stop]
+        rows.partition(low, axis=1)
+        middle = np.add(rows[:, low], 0.0, dtype=np.float64)
+        if n % 2 == 0:
+            middle += rows[:, low + 1 :].min(axis=1)
+            middle /= 2
+        result[start:stop] = middle
+    return result.reshape(arrays[0].shape)
+
+
 def median(updates: Sequence[ClientUpdate]) -> Aggregate:
     """Coordinate-wise median (the mean of the two middle values for an even count)."""
     import numpy as np
@@ -397,10 +518,10 @@ def median(updates: Sequence[ClientUpdate]) -> Aggregate:
     ordered = _ordered(updates)
     tensors = []
     for k, (name, first) in enumerate(ordered[0].tensors):
-        stack = np.stack([u.tensors[k][1] for u in ordered])
         if first.dtype.kind == "f":
-            middle = np.median(stack.astype(np.float64), axis=0).astype(first.dtype)
+            middle = _float_median([u.tensors[k][1] for u in ordered], first.dtype)
         else:
+            stack = np.stack([u.tensors[k][1] for u in ordered])
             ordered_values = np.sort(stack.astype(object), axis=0)
             n = len(ordered)
             low, high = ordered_values[(n - 1) // 2], ordered_values[n // 2]
@@ -409,6 +530,35 @@ def median(updates: Sequence[ClientUpdate]) -> Aggregate:
             ).astype(first.dtype)
         tensors.append((name, middle))
     return Aggregate(tuple(tensors), tuple(u.client_id for u in ordered))
+
+
+def _float_trimmed_mean(arrays: list[Any], cut: int, dtype: Any) -> Any:
+    """The plain mean of each coordinate's values but the ``cut`` least and greatest,
+    summed in ascending order. Small blocks are sorted one row per coordinate (faster
+    than sorting columns), their kept values gathered per larger block for the mean:
+    no copy of the whole stack, and the bits of sorting it whole (sorted values are
+    unique; where zeros of either sign fall changes no sum)."""
+    import numpy as np
+
+    n = len(arrays)
+    kept = n - 2 * cut
+    flat = [np.ravel(array) for array in arrays]
+    size = flat[0].size
+    result = np.empty(size, dtype=dtype)
+    rows = np.empty((min(size, _ROW_BLOCK), n), dtype=dtype)
+    middle = np.empty((kept, min(size, _BLOCK)), dtype=dtype)
+    for start in range(0, size, _BLOCK):
+        stop = min(size, start + _BLOCK)
+        for inner in range(start, stop, _ROW_BLOCK):
+            end = min(stop, inner + _ROW_BLOCK)
+            block = rows[: end - inner]
+            for i, values in enumerate(flat):
+                block[:, i] = values[inner:end]
+            block.sort(axis=1)
+            middle[:, inner - start : end - start] = block[:, cut : n - cut].T
+        part = [middle[j, : stop - start] for j in range(kept)]
+        result[start:stop] = _weighted_mean_float(part, [1] * kept, dtype)
+    return result.reshape(arrays[0].shape)
 
 
 def trimmed_mean(updates: Sequence[ClientUpdate], beta: Fraction) -> Aggregate:
@@ -431,11 +581,12 @@ def trimmed_mean(updates: Sequence[ClientUpdate], beta: Fraction) -> Aggregate:
         raise _fail(ReasonCode.FL_PARAMETER_INVALID, f"trimming {cut} of each end leaves nothing")
     tensors = []
     for k, (name, first) in enumerate(ordered[0].tensors):
-        stack = np.sort(np.stack([u.tensors[k][1] for u in ordered]), axis=0)
-        kept = [stack[i] for i in range(cut, n - cut)]
+        arrays = [u.tensors[k][1] for u in ordered]
         if first.dtype.kind == "f":
-            tensors.append((name, _weighted_mean_float(kept, [1] * len(kept), first.dtype)))
+            tensors.append((name, _float_trimmed_mean(arrays, cut, first.dtype)))
         else:
+            stack = np.sort(np.stack(arrays), axis=0)
+            kept = [stack[i] for i in range(cut, n - cut)]
             tensors.append((name, _weighted_mean_int(kept, [1] * len(kept), first.dtype)))
     return Aggregate(tuple(tensors), tuple(u.client_id for u in ordered))
 
