@@ -237,6 +237,13 @@ def _telemetry(case: dict[str, Any]) -> None:
     hashes = telemetry.verify_chain(bytes.fromhex(case["public_key"]), samples)
     assert hashes[-1].hex() == case["expected"]["last"]
     assert telemetry.batch_root(hashes).hex() == case["expected"]["root"]
+    key = bytes.fromhex(case["public_key"])
+    assert telemetry.batch_digest(key, bytes(32), hashes).hex() == case["expected"]["digest"]
+    assert [telemetry.utility(s) for s in samples] == case["expected"]["utilities"]
+
+
+def _telemetry_reward(case: dict[str, Any]) -> None:
+    assert telemetry.reward(case["pool"], case["utilities"]) == case["expected"]
 
 
 RUNNERS = {
@@ -257,6 +264,7 @@ RUNNERS = {
     "ailee_fl_aggregate_v1": _fl_aggregate,
     "ailee_fl_round_v1": _fl_round,
     "ailee_telemetry_chain_v1": _telemetry,
+    "ailee_telemetry_reward_v1": _telemetry_reward,
 }
 
 

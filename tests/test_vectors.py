@@ -51,6 +51,7 @@ def test_vector_files_exist() -> None:
         "state_roots.json",
         "taproot_anchors.json",
         "telemetry.json",
+        "telemetry_rewards.json",
         "txoutproofs.json",
     ]
 

@@ -1645,9 +1645,9 @@ def main(argv: list[str] | None = None) -> None:
     fl = importlib.import_module("generate_fl_vectors")
     fl.fl_vectors(VectorFile).write(out, "fl_aggregate.json")
     fl.round_vectors(VectorFile).write(out, "fl_rounds.json")
-    importlib.import_module("generate_telemetry_vectors").telemetry_vectors(VectorFile).write(
-        out, "telemetry.json"
-    )
+    telemetry = importlib.import_module("generate_telemetry_vectors")
+    telemetry.telemetry_vectors(VectorFile).write(out, "telemetry.json")
+    telemetry.reward_vectors(VectorFile).write(out, "telemetry_rewards.json")
     importlib.import_module("generate_privacy_vectors").privacy_vectors(VectorFile).write(
         out, "privacy.json"
     )

@@ -411,7 +411,7 @@ def _run_fl_aggregate(test: dict[str, Any]) -> None:
 
 
 def _run_telemetry(test: dict[str, Any]) -> None:
-    from ailee.telemetry import batch_root, sample_from_json, verify_chain
+    from ailee.telemetry import batch_digest, batch_root, sample_from_json, utility, verify_chain
 
     items = test.get("samples")
     if not isinstance(items, list):
@@ -421,6 +421,24 @@ def _run_telemetry(test: dict[str, Any]) -> None:
     expected = test.get("expected", {})
     _expect(expected.get("last") == last.hex(), "last sample hash differs")
     _expect(expected.get("root") == batch_root(samples).hex(), "batch root differs")
+    digest = batch_digest(_bytes_field(test, "public_key"), bytes(32), samples)
+    _expect(expected.get("digest") == digest.hex(), "batch digest differs")
+    _expect(expected.get("utilities") == [utility(s) for s in samples], "utilities differ")
+
+
+def _run_telemetry_reward(test: dict[str, Any]) -> None:
+    from ailee.telemetry import reward
+
+    pool, utilities = test.get("pool"), test.get("utilities")
+    if not isinstance(utilities, list) or not all(
+        isinstance(u, list) and len(u) == 2 and isinstance(u[0], str) for u in utilities
+    ):
+        raise wrong_type("utilities", "array of [node, utility]", utilities)
+    if not isinstance(pool, int) or not all(isinstance(u[1], int) for u in utilities):
+        raise wrong_type("pool", "integer", pool)
+    shares = reward(pool, [(node, u) for node, u in utilities])
+    expected = [[node, shares[node]] for node, _ in utilities]
+    _expect(test.get("expected") == expected, "shares differ")
 
 
 def _run_fl_round(test: dict[str, Any]) -> None:
@@ -513,6 +531,7 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_schedule_batch_v1": _run_schedule_batch,
     "ailee_fl_aggregate_v1": _run_fl_aggregate,
     "ailee_telemetry_chain_v1": _run_telemetry,
+    "ailee_telemetry_reward_v1": _run_telemetry_reward,
     "ailee_fl_round_v1": _run_fl_round,
     "ailee_privacy_v1": _run_privacy,
 }

@@ -159,3 +159,28 @@ def check_carried(attachment: dict[str, Any], telemetry: list[dict[str, Any]]) -
         except Rejected as exc:
             failures.append(exc.code)
     return failures
+
+
+# --- 18.5 utility and reward ---------------------------------------------------------------
+
+
+def utility(sample: dict[str, Any], ceiling: int = 1_000_000) -> int:
+    """Spec 18.5: half spare capacity, half responsiveness under the latency ceiling."""
+    spare = (1_000_000 - sample["utilisation_ppm"]) // 2
+    latency = min(sample["latency_us"], ceiling)
+    return spare + (1_000_000 * (ceiling - latency) // ceiling) // 2
+
+
+def reward(pool: int, utilities: list[list[Any]]) -> list[list[Any]]:
+    """Spec 18.5: floor shares, then one satoshi each to the largest remainders (ties:
+    node id), so that the shares add up to the pool; every share 0 if no utility."""
+    if pool < 0 or any(u < 0 for _, u in utilities):
+        raise Rejected("INT_OUT_OF_RANGE")
+    total = sum(u for _, u in utilities)
+    if total == 0:
+        return [[node, 0] for node, _ in utilities]
+    shares = {node: pool * u // total for node, u in utilities}
+    by_remainder = sorted(utilities, key=lambda nu: (-(pool * nu[1] % total), nu[0].encode()))
+    for node, _ in by_remainder[: pool - sum(shares.values())]:
+        shares[node] += 1
+    return [[node, shares[node]] for node, _ in utilities]
