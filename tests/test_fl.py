@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ailee.errors import DecodeError, ReasonCode
-from ailee.fl import ClientUpdate, fedavg, krum, median, trimmed_mean, update_commitment
+from ailee.fl import (
+    ClientUpdate,
+    aggregate,
+    fedavg,
+    krum,
+    median,
+    trimmed_mean,
+    update_commitment,
+)
 
 
 def update(client: str, n: int, *arrays: np.ndarray) -> ClientUpdate:
@@ -24,9 +32,28 @@ def exact_mean(values: list[float], weights: list[int]) -> Fraction:
     )
 
 
-def ulps(value: float, exact: Fraction, dtype: type) -> float:
-    spacing = float(np.spacing(dtype(abs(float(exact))) or dtype(1e-300)))
-    return abs(Fraction(float(value)) - exact) / Fraction(spacing) if spacing else 0.0
+def rounded(exact: Fraction, dtype: type) -> float:
+    """The float of ``dtype`` nearest ``exact``, ties to even, zero as +0: written from
+    the definition (scale to the format's precision, round the integer half to even)."""
+    mantissa_bits, min_exponent = (24, -149) if dtype is np.float32 else (53, -1074)
+    if exact == 0:
+        return 0.0
+    magnitude = abs(exact)
+    e = magnitude.numerator.bit_length() - magnitude.denominator.bit_length() - mantissa_bits
+    while magnitude >= Fraction(2) ** (e + mantissa_bits):
+        e += 1
+    while magnitude < Fraction(2) ** (e + mantissa_bits - 1):
+        e -= 1
+    e = max(e, min_exponent)  # subnormals: a fixed quantum
+    m = round(magnitude / Fraction(2) ** e)  # Fraction rounds half to even
+    value = float(Fraction(m) * Fraction(2) ** e)
+    return (value if exact > 0 else -value) + 0.0
+
+
+def exactly_rounded(value: float, exact: Fraction, dtype: type) -> bool:
+    """``value`` is the correctly rounded ``exact``, bit for bit (the sign of zero too)."""
+    want = np.array(rounded(exact, dtype), dtype=dtype)
+    return np.array(value, dtype=dtype).tobytes() == want.tobytes()
 
 
 floats32 = st.floats(-1e6, 1e6, width=32, allow_nan=False)
@@ -53,7 +80,7 @@ def test_fedavg_within_one_ulp_and_order_free(
     assert result.tensors[0][1].dtype == np.float32
     for i in range(4):
         exact = exact_mean([v[i] for v, _ in clients], [n for _, n in clients])
-        assert ulps(result.tensors[0][1][i], exact, np.float32) <= 1
+        assert exactly_rounded(result.tensors[0][1][i], exact, np.float32)
 
 
 def test_fedavg_float64_with_cancellation() -> None:
@@ -62,7 +89,7 @@ def test_fedavg_float64_with_cancellation() -> None:
     result = fedavg([big, small]).tensors[0][1]
     for i, values in enumerate([[1e16, -1e16 / 3], [1.0, 3.0], [-3.5, 7.25]]):
         exact = exact_mean(values, [1, 3])
-        assert ulps(result[i], exact, np.float64) <= 1
+        assert exactly_rounded(result[i], exact, np.float64)
 
 
 def test_fedavg_integer_layers_are_exact_and_rounded_half_to_even() -> None:
@@ -287,7 +314,7 @@ def test_fedavg_float32_under_cancellation(
     ]
     result = fedavg(updates).tensors[0][1][0]
     exact = exact_mean([float(np.float32(v)) for v in mirrored], weights)
-    assert ulps(result, exact, np.float32) <= 1
+    assert exactly_rounded(result, exact, np.float32)
 
 
 @settings(max_examples=300, deadline=None)
@@ -314,4 +341,41 @@ def test_fedavg_float64_any_range_and_cancellation(
     result = fedavg(updates).tensors[0][1]
     for column in range(3):
         column_values = [float(np.float64(u.tensors[0][1][column])) for u in updates]
-        assert ulps(result[column], exact_mean(column_values, weights), np.float64) <= 1
+        assert exactly_rounded(result[column], exact_mean(column_values, weights), np.float64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(-(2.0**100), 2.0**100, width=32, allow_nan=False, allow_subnormal=True),
+    st.integers(1, 2**20),
+    st.sampled_from([0.0, 2.0**-90, -(2.0**-90), 2.0**-140]),
+    st.sampled_from([np.float32, np.float64]),
+)
+def test_fedavg_rounds_ties_and_near_ties_correctly(
+    x: float, n: int, nudge: float, dtype: type
+) -> None:
+    """Two neighbouring values with equal weights average to the exact midpoint
+    between them (a tie: to even); a tiny third value moves it just off the tie."""
+    low = np.array([x], dtype=dtype)
+    high = np.nextafter(low, dtype(np.inf))
+    updates = [update("a", n, low), update("b", n, high)]
+    if nudge:
+        updates.append(update("c", 1, np.array([nudge], dtype=dtype)))
+    values = [float(low[0]), float(high[0])] + ([float(dtype(nudge))] if nudge else [])
+    weights = [n, n] + ([1] if nudge else [])
+    result = fedavg(updates).tensors[0][1][0]
+    assert exactly_rounded(result, exact_mean(values, weights), dtype)
+
+
+def test_scalar_tensors_aggregate_under_every_rule() -> None:
+    """0-d tensors (a learning rate, a step counter) go through every rule."""
+    updates = [
+        update(f"c{k}", k + 1, np.array(0.5 * k, dtype=np.float64), np.array(k, dtype=np.int32))
+        for k in range(7)
+    ]
+    for rule, params in [("fedavg", {}), ("krum", {"f": 1, "m": 2}), ("median", {}),
+                         ("trimmed_mean", {"beta": [1, 7]}), ("bulyan", {"f": 1})]:  # fmt: skip
+        result = aggregate(rule, updates, params)
+        assert [t.shape for _, t in result.tensors] == [(), ()]
+    mean = fedavg(updates).tensors[0][1]
+    assert mean == exact_mean([0.5 * k for k in range(7)], list(range(1, 8))) == 2  # 56 / 28

@@ -4,11 +4,12 @@ Every aggregation here is a function of the *set* of updates: clients are put in
 client-id order first, ties are broken by client id, and inputs are never mutated.
 Floating-point results are accurate, not just repeatable:
 
-* FedAvg computes ``sum(n_i * x_i) / sum(n_i)`` with error-free products (Dekker
-  splitting) and compensated (TwoSum) accumulation in float64, then one division and
-  one rounding to the layer's dtype: the result is within 1 ulp of the exact rational
-  mean per coordinate (the golden vectors check it against exact fractions);
-  integer layers are averaged exactly and rounded half to even;
+* FedAvg gives the exact rational mean ``sum(n_i * x_i) / sum(n_i)`` correctly
+  rounded to the layer's dtype (ties to even, zero as +0), so every implementation
+  gets the same bytes: a float64 sum with an error bound decides almost every
+  coordinate, error-free products (Dekker) and compensated sums (TwoSum) the rest but
+  a few, exact fractions those; integer layers are averaged exactly and rounded half
+  to even;
 * Krum's distances are computed on updates centred at their coordinate-wise mean,
   so that a large common offset (1e8) costs no accuracy, and Krum needs
   ``n > 2f + 2`` as its paper does;
@@ -219,7 +220,7 @@ def _split(x: Any) -> tuple[Any, Any]:
 
 
 def _weighted_mean_float(arrays: list[Any], weights: list[int], dtype: Any) -> Any:
-    """sum(w_i * x_i) / sum(w_i) within 1 ulp (of the result dtype) of the exact value."""
+    """sum(w_i * x_i) / sum(w_i), the exact value correctly rounded to ``dtype``."""
     import numpy as np
 
     if np.dtype(dtype) == np.float32:
@@ -240,13 +241,13 @@ _BLOCK: Final = 1 << 16
 def _weighted_mean_float32(arrays: list[Any], weights: list[int]) -> Any:
     """Fast path for float32 layers: w (< 2**26) times a float32 is exact in float64, so
     a plain float64 sum has a known error bound per coordinate, ``k * 2**-53 * sum|w x|``.
-    Where that bound (with the division's rounding) stays under a quarter of the
-    float32 spacing of the result, the result is within 1 ulp; elsewhere (cancellation)
-    the coordinates are recomputed on the compensated path.
+    Where the interval that bound (with the division's rounding) allows rounds to one
+    float32, that is the correctly rounded result; elsewhere (cancellation, or a value
+    next to a rounding boundary) the coordinates are recomputed on the compensated path.
 
     Blocks of coordinates are summed in cache, and ``sum|w x|`` is first bounded per
-    block by ``sum(w * max|x|)``: only coordinates whose mean is small against that
-    (a handful) get the per-coordinate bound. Same bits as summing whole arrays."""
+    block by ``sum(w * max|x|)``: only coordinates undecided under that bound (a
+    handful) get the per-coordinate bound. Same bits as summing whole arrays."""
     import numpy as np
 
     shape = arrays[0].shape
@@ -277,13 +278,15 @@ def _weighted_mean_float32(arrays: list[Any], weights: list[int]) -> Any:
             np.add(block_total, block_term, out=block_total)
         np.divide(block_total, count, out=block_total)
         result[start:stop] = block_total
-        # bound <= c * peak / N + 2**-52 |mean| and spacing(result) > 2**-24 |mean|
-        # (1 - 2**-23): a mean above 1.1 * 2**26 * c * peak / N is tight for sure.
-        threshold = 1.1 * 2.0**26 * (scale * (peak * inflate) / count)
+        # |mean - exact| <= c * peak / N + 2**-52 |mean| (the block's bound on sum|w x|
+        # and the division): where that interval, doubled, rounds to one float32 at
+        # both ends, the rounded mean is the correctly rounded exact mean.
         np.abs(block_total, out=block_term)
-        small = np.flatnonzero(block_term < threshold)
-        if small.size:
-            candidates.append(small + start)
+        np.multiply(block_term, 2.0**-51, out=block_term)
+        np.add(block_term, 2 * scale * (peak * inflate) / count + _TINIEST, out=block_term)
+        unsure = _straddles(block_total, block_term)
+        if unsure.size:
+            candidates.append(unsure + start)
     if candidates:
         index = np.concatenate(candidates)
         picked = [values[index] for values in flat]
@@ -297,14 +300,35 @@ def _weighted_mean_float32(arrays: list[Any], weights: list[int]) -> Any:
         for values, weight in zip(picked, floats, strict=True):
             np.add(total_index, np.multiply(values, weight, dtype=np.float64), out=total_index)
         mean = total_index / count
-        bound = scale * magnitude / count + 2.0**-52 * np.abs(mean)
-        spacing = np.spacing(np.abs(result[index])).astype(np.float64)
-        loose = bound > 0.25 * spacing
-        if loose.any():
-            result[index[loose]] = _weighted_mean_compensated(
-                [values[loose] for values in picked], weights, np.float32
+        bound = 2 * (scale * magnitude / count + 2.0**-52 * np.abs(mean)) + _TINIEST
+        unsure = _straddles(mean, bound)
+        if unsure.size:
+            low = (mean[unsure] - bound[unsure]).astype(np.float32)
+            high = (mean[unsure] + bound[unsure]).astype(np.float32)
+            result[index[unsure]] = _resolve(
+                [values[unsure] for values in picked], weights, low, high
             )
-    return result.reshape(shape)
+    return _positive_zero(result.reshape(shape))
+
+
+#: Covers float64 roundings in the subnormal range when an error bound is applied.
+_TINIEST: Final = 2.0**-1070
+
+
+def _straddles(value: Any, bound: Any) -> Any:
+    """Indices where ``value - bound`` and ``value + bound`` (float64) round to
+    different float32 values: only there can the exact value round otherwise."""
+    import numpy as np
+
+    low = (value - bound).astype(np.float32)
+    high = (value + bound).astype(np.float32)
+    return np.flatnonzero(low != high)
+
+
+def _positive_zero(result: Any) -> Any:
+    """A zero result is +0 (a mean that rounds to zero has no sign worth keeping)."""
+    result += 0.0  # -0.0 + 0.0 is +0.0 in round-to-nearest; nothing else changes
+    return result
 
 
 def _two_product(a: Any, b: Any) -> tuple[Any, Any]:
@@ -317,16 +341,18 @@ def _two_product(a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _weighted_mean_compensated(arrays: list[Any], weights: list[int], dtype: Any) -> Any:
-    """The accurate path: exact Dekker products, TwoSum accumulation and a corrected
-    division in float64, with a rigorous per-coordinate error bound; coordinates whose
-    bound is not tight enough for 1 ulp (extreme cancellation) are computed exactly."""
+    """The accurate path (float64 layers): exact Dekker products, TwoSum accumulation
+    and a corrected division in float64, with a rigorous per-coordinate error bound;
+    coordinates where that bound leaves the rounding undecided (an exact value next to
+    a rounding boundary, or extreme cancellation) are decided exactly (:func:`_resolve`)."""
     import numpy as np
 
     shape = arrays[0].shape
-    total = np.zeros(shape, dtype=np.float64)
-    error = np.zeros(shape, dtype=np.float64)
-    magnitude = np.zeros(shape, dtype=np.float64)
-    for array, weight in zip(arrays, weights, strict=True):
+    columns = [np.ravel(array) for array in arrays]  # 1-D, so 0-d tensors work too
+    total = np.zeros(columns[0].size, dtype=np.float64)
+    error = np.zeros_like(total)
+    magnitude = np.zeros_like(total)
+    for array, weight in zip(columns, weights, strict=True):
         # w < 2**26 and each half has at most 27 significant bits: both products are
         # exact, even for subnormal values (an integer < 2**53 times 2**-1074 or more).
         hi, lo = _split(array.astype(np.float64))
@@ -344,23 +370,86 @@ def _weighted_mean_compensated(arrays: list[Any], weights: list[int], dtype: Any
     quotient = hi / count
     product, product_error = _two_product(quotient, np.float64(count))
     remainder = ((hi - product) - product_error) + lo
-    mean = quotient + remainder / count
-    extra = (gamma * gamma * magnitude + 8 * _U * _U * np.abs(hi)) / count
-    if np.dtype(dtype) == np.float32:
-        extra = extra + 0.5 * np.spacing(np.abs(mean))  # the float64 result's rounding
-    result = mean.astype(dtype)
-    spacing = np.spacing(np.abs(result)).astype(np.float64)
-    loose = (extra > 0.25 * spacing) | ((np.abs(hi) < _TINY) & (magnitude > 0))
-    for index in zip(*np.nonzero(loose), strict=True):
-        result[index] = _exact_mean([float(a[index]) for a in arrays], weights)
+    correction = remainder / count
+    # |quotient + correction - exact| <= bound: the sum's error, the remainder's
+    # roundings (order u**2) and the division of the remainder.
+    bound = (gamma * gamma * magnitude + 8 * _U * _U * np.abs(hi)) / count
+    bound += 2 * _U * np.abs(correction) + _TINIEST
+    # Rounding is monotone: if both ends of the interval round alike, so does the
+    # exact value in it.
+    low = quotient + (correction - 2 * bound)
+    high = quotient + (correction + 2 * bound)
+    result = quotient + correction
+    unsure = (low != high) | ((np.abs(hi) < _TINY) & (magnitude > 0))
+    if unsure.any():
+        result[unsure] = _resolve(
+            [column[unsure] for column in columns], weights, low[unsure], high[unsure]
+        )
+    return _positive_zero(result.astype(dtype).reshape(shape))
+
+
+def _resolve(columns: list[Any], weights: list[int], low: Any, high: Any) -> Any:
+    """The correctly rounded mean of coordinates whose exact mean lies in
+    ``[low, high]`` (floats of the result dtype, float32 or float64).
+
+    Where ``low`` and ``high`` are neighbours, the exact mean rounds to ``high`` if it
+    is above their midpoint ``M``, to ``low`` below it, to the even one at it: the sign
+    of ``sum(w_i x_i) - N * M`` decides, and ``math.fsum`` of exact float64 terms
+    (Dekker parts of the products, and of ``N * M``) gives that sign exactly.
+    Elsewhere (a wide interval, or values so small that the parts could underflow)
+    the mean is computed in exact rational arithmetic."""
+    import numpy as np
+
+    dtype = low.dtype
+    count = sum(weights)
+    parts = []
+    for column, weight in zip(columns, weights, strict=True):
+        x_hi, x_lo = _split(column.astype(np.float64))
+        parts += [x_hi * weight, x_lo * weight]  # exact (see _weighted_mean_compensated)
+    low64, high64 = low.astype(np.float64), high.astype(np.float64)
+    half = (high64 - low64) / 2  # a power of two when they are neighbours
+    product, product_error = _two_product(low64, np.float64(count))
+    parts += [-product, -product_error, -(half * count)]
+    rows = np.stack(parts, axis=-1).tolist()
+    neighbours = (np.nextafter(low, np.inf) == high) & (np.abs(low64) > 2.0**-900)
+    neighbours &= (np.abs(high64) > 2.0**-900) & (half > 2.0**-1000)
+    bits = low.view(np.uint32 if dtype == np.float32 else np.uint64)
+    result = np.empty(low.shape, dtype=dtype)
+    for k in range(len(rows)):
+        if not neighbours[k]:
+            exact = _exact_mean([float(column[k]) for column in columns], weights)
+            result[k] = _round_exact(exact, dtype)
+            continue
+        side = math.fsum(rows[k])
+        if side > 0 or (side == 0 and bits[k] & 1):
+            result[k] = high[k]
+        else:
+            result[k] = low[k]
     return result
 
 
-def _exact_mean(values: list[float], weights: list[int]) -> float:
-    """sum(w_i * x_i) / sum(w_i) in exact rational arithmetic, rounded once to float64
-    (then to the layer's dtype by the caller: within 1 ulp either way)."""
+def _exact_mean(values: list[float], weights: list[int]) -> Fraction:
+    """sum(w_i * x_i) / sum(w_i) in exact rational arithmetic."""
     total = sum((Fraction(v) * w for v, w in zip(values, weights, strict=True)), Fraction(0))
-    return float(total / sum(weights))
+    return total / sum(weights)
+
+
+def _round_exact(value: Fraction, dtype: Any) -> Any:
+    """``value`` rounded to the nearest ``dtype`` float, ties to even, zero as +0."""
+    import numpy as np
+
+    near = float(value)  # correctly rounded to float64 (integer true division)
+    if dtype == np.float64:
+        return np.float64(near) + 0.0
+    # float64 then float32 may round twice: the answer is this or a neighbour.
+    guess = np.float32(near)
+    candidates = [guess, np.nextafter(guess, np.float32(-np.inf)),
+                  np.nextafter(guess, np.float32(np.inf))]  # fmt: skip
+
+    def rank(c: Any) -> tuple[Fraction, int]:
+        return abs(Fraction(float(c)) - value), int(c.view(np.uint32)) & 1
+
+    return min((c for c in candidates if np.isfinite(c)), key=rank) + np.float32(0.0)
 
 
 def _weighted_mean_int(arrays: list[Any], weights: list[int], dtype: Any) -> Any:

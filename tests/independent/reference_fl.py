@@ -5,11 +5,10 @@ aggregation rules (18.2) in exact rational arithmetic (``fractions.Fraction``), 
 records and their hash (18.6, 18.7), the ``fl_rounds`` attachment of a snapshot and its
 checks (18.7). Standard library only.
 
-Where the spec defines an exact value (a mean, a median) it is computed exactly and
-rounded once to the layer's dtype (round half to even); where it only promises "within
-1 ulp" (fedavg and the rules that average "as fedavg"), ``within_one_ulp`` says whether
-a given float is close enough. Selections (Krum and Bulyan winners, trimmed counts,
-byzantine flags) are computed from exact squared distances.
+Every value the spec defines (a mean, a median) is computed exactly and rounded once
+to the layer's dtype (to nearest, ties to even, a zero as +0), which the spec makes
+normative. Selections (Krum and Bulyan winners, trimmed counts, byzantine flags) are
+computed from exact squared distances.
 """
 
 from __future__ import annotations
@@ -133,11 +132,6 @@ def round_float(q: Fraction, dtype: str) -> Fraction:
     """q rounded to the nearest float of the dtype, ties to even (no overflow here)."""
     step = ulp(q, dtype)
     return round(q / step) * step  # Fraction.__round__ rounds half to even
-
-
-def within_one_ulp(x: float, exact: Fraction, dtype: str) -> bool:
-    """Spec 18.2: a float result within 1 ulp of the exact value (strictly less)."""
-    return abs(Fraction(x) - exact) < ulp(exact, dtype)
 
 
 def encode_tensor(layout: dict[str, Any], exact: list[Fraction]) -> dict[str, Any]:
@@ -419,19 +413,18 @@ def round_hash(record: dict[str, Any]) -> bytes:
 
 
 def recompute_round(record: dict[str, Any], updates: list[dict[str, Any]]) -> dict[str, Any]:
-    """Spec 18.6: the record the updates give under the record's rule, params, accounting.
-
-    ``excluded`` reasons are texts the spec does not define ("as the rule reports
-    them"), so the recomputed record takes the record's reason for each client it
-    excludes; only which clients are excluded is recomputed.
-    """
+    """Spec 18.6: the record the updates give under the record's rule, params, accounting
+    (the exclusion reasons are the texts 18.2 gives for each rule)."""
     inputs = [
         [u["client"], commitment(u)] for u in sorted(updates, key=lambda u: _key(u["client"]))
     ]
     if inputs != record["inputs"]:
         raise Rejected("FL_ROUND_INPUTS_MISMATCH")
     result = aggregate(record["rule"], record["params"], updates)
-    reasons = dict(record["excluded"])
+    reason = {
+        "krum": f"krum score not among the {record['params'].get('m')} lowest",
+        "bulyan": "not selected by Bulyan's Krum rounds",
+    }.get(record["rule"], "")
     return {
         "job": record["job"],
         "round": record["round"],
@@ -439,7 +432,7 @@ def recompute_round(record: dict[str, Any], updates: list[dict[str, Any]]) -> di
         "params": record["params"],
         "inputs": inputs,
         "selected": result.selected,
-        "excluded": [[c, reasons.get(c, "")] for c in result.excluded],
+        "excluded": [[c, reason] for c in result.excluded],
         "flagged": byzantine_flags(updates) if len(updates) >= 3 else [],
         "output": output_commitment(result.tensors()),
         "accounting": record["accounting"],
