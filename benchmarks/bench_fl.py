@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import tracemalloc
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -30,6 +31,23 @@ class FlResult:
     ours: dict[str, float]
     flwr: dict[str, float]
     accountant_s: float
+    #: Floors measured in the same run: a bare float32 weighted sum (order-dependent,
+    #: no accuracy), and the float64 cast, multiply and add that an exact-product sum
+    #: needs at least.
+    floors: dict[str, float]
+    #: Peak traced memory (MiB) of one call, ours and flwr's, per rule.
+    peak_ours: dict[str, float]
+    peak_flwr: dict[str, float]
+
+
+def peak_mib(call: object) -> float:
+    """Peak memory traced while ``call()`` runs (numpy's buffers are traced)."""
+    tracemalloc.start()
+    try:
+        call()  # type: ignore[operator]
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
 
 
 def run(clients: int = 50, parameters: int = 1_000_000, repeats: int = 3) -> FlResult:
@@ -56,7 +74,31 @@ def run(clients: int = 50, parameters: int = 1_000_000, repeats: int = 3) -> FlR
     start = time.perf_counter()
     Accountant().compose(0.01, 1.1, 10_000)
     accountant = time.perf_counter() - start
-    return FlResult(clients, parameters, ours, theirs, accountant)
+    weights32 = [np.float32(n / sum(counts)) for n in counts]
+
+    def float64_floor() -> None:
+        total = np.zeros(parameters)
+        for row, n in zip(rows, counts, strict=True):
+            np.add(total, np.multiply(row, float(n), dtype=np.float64), out=total)
+
+    floors = {
+        "bare float32 weighted sum": best_of(
+            repeats, lambda: sum(w * row for w, row in zip(weights32, rows, strict=True))
+        ),
+        "float64 products and sum": best_of(repeats, float64_floor),
+    }
+    calls = {
+        "fedavg": (lambda: fedavg(updates), lambda: flwr_agg.aggregate(results)),
+        "krum": (lambda: krum(updates, f), lambda: flwr_agg.aggregate_krum(results, f, 0)),
+        "trimmed_mean": (
+            lambda: trimmed_mean(updates, Fraction(1, 5)),
+            lambda: flwr_agg.aggregate_trimmed_avg(results, 0.2),
+        ),
+        "median": (lambda: median(updates), lambda: flwr_agg.aggregate_median(results)),
+    }
+    peak_ours = {rule: peak_mib(ours_call) for rule, (ours_call, _) in calls.items()}
+    peak_flwr = {rule: peak_mib(flwr_call) for rule, (_, flwr_call) in calls.items()}
+    return FlResult(clients, parameters, ours, theirs, accountant, floors, peak_ours, peak_flwr)
 
 
 def report(result: FlResult) -> str:
@@ -66,7 +108,13 @@ def report(result: FlResult) -> str:
         verdict = "PASS" if ratio <= target else "MISS"
         lines.append(
             f"fl.{rule:<18} {result.ours[rule]:.3f} s vs flwr {result.flwr[rule]:.3f} s: "
-            f"ratio {ratio:.2f} (target <= {target}: {verdict})"
+            f"ratio {ratio:.2f} (target <= {target}: {verdict}); peak "
+            f"{result.peak_ours[rule]:.0f} MiB vs flwr {result.peak_flwr[rule]:.0f} MiB"
+        )
+    for name, seconds in result.floors.items():
+        lines.append(
+            f"fl.floor  {name:<27} {seconds:.3f} s: ratio to flwr's FedAvg "
+            f"{seconds / result.flwr['fedavg']:.2f}"
         )
     verdict = "PASS" if result.accountant_s < 0.05 else "MISS"
     lines.append(f"fl.accountant_10k_s    {result.accountant_s:.4f} (target < 0.05: {verdict})")
