@@ -40,9 +40,9 @@ malformed (this takes precedence over 1).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from ailee.anchors import check_anchor_records
 from ailee.errors import AileeError, DecodeError, ReasonCode, VerificationError
@@ -200,96 +200,88 @@ def check_snapshot(source: str, snapshot: Snapshot) -> SnapshotResult:
     return SnapshotResult(source, tuple(checks), snapshot, root)
 
 
+def _carried_checks(
+    name: str,
+    entries: Sequence[tuple[str, Any]],
+    check: Callable[[Any], str],
+    committed: Sequence[str],
+    summary: tuple[str, str, str],
+) -> list[Check]:
+    """One check ``name[<key>]`` per carried ``(key, entry)``: ``check(entry)`` returns
+    the detail or raises; then the passed summary check naming committed keys not
+    carried."""
+    checks = []
+    for key, entry in entries:
+        try:
+            detail = check(entry)
+        except AileeError as exc:
+            checks.append(_failed(f"{name}[{key}]", exc.code, exc.message))
+        else:
+            checks.append(_passed(f"{name}[{key}]", detail))
+    carried = {key for key, _ in entries}
+    missing = [key for key in committed if key not in carried]
+    summary_name, counted, not_carried = summary
+    checks.append(
+        _passed(
+            summary_name,
+            f"{len(carried)} {counted}"
+            + (f"; {not_carried}: {', '.join(missing)}" if missing else ""),
+        )
+    )
+    return checks
+
+
 def _decision_checks(snapshot: Snapshot) -> list[Check]:
     """One check per carried decision; a note on decisions that are not carried."""
-    state = snapshot.state
+    state, schedule = snapshot.state, snapshot.schedule
     committed = [task.id for task in state.tasks if task.decision is not None]
-    if snapshot.schedule is None and not committed:
+    if schedule is None and not committed:
         return []
     from ailee.scheduling import check_decision
 
-    checks = []
-    carried: set[str] = set()
-    schedule = snapshot.schedule
-    if schedule is not None:
-        for entry in schedule.decisions:
-            task_id = entry.record.task
-            carried.add(task_id)
-            name = f"tasks.decision[{task_id}]"
-            try:
-                check_decision(entry, schedule, state.find("tasks", task_id.encode()))
-            except AileeError as exc:
-                checks.append(_failed(name, exc.code, exc.message))
-            else:
-                checks.append(_passed(name, f"recomputed: {entry.record.worker}"))
-    missing = [task_id for task_id in committed if task_id not in carried]
-    checks.append(
-        _passed(
-            "tasks.decisions",
-            f"{len(carried)} recomputed"
-            + (f"; not carried, so not recomputed: {', '.join(missing)}" if missing else ""),
-        )
+    def check(carried: Any) -> str:
+        entry, attachment = carried
+        check_decision(entry, attachment, state.find("tasks", entry.record.task.encode()))
+        return f"recomputed: {entry.record.worker}"
+
+    entries = (
+        [] if schedule is None else [(d.record.task, (d, schedule)) for d in schedule.decisions]
     )
-    return checks
+    summary = ("tasks.decisions", "recomputed", "not carried, so not recomputed")
+    return _carried_checks("tasks.decision", entries, check, committed, summary)
 
 
 def _round_checks(snapshot: Snapshot) -> list[Check]:
-    """One check per carried round record; a summary naming committed rounds not carried."""
-    state = snapshot.state
+    """One check per carried round record; a note on committed rounds not carried."""
+    state, rounds = snapshot.state, snapshot.fl_rounds
     committed = [task.id for task in state.tasks if task.result is not None]
-    if snapshot.fl_rounds is None and not committed:
+    if rounds is None and not committed:
         return []
     from ailee.fl import check_round
 
-    checks = []
-    carried: set[str] = set()
-    for entry in snapshot.fl_rounds.rounds if snapshot.fl_rounds is not None else ():
-        carried.add(entry.task)
-        name = f"tasks.round[{entry.task}]"
-        try:
-            detail = check_round(entry, state.find("tasks", entry.task.encode()))
-        except AileeError as exc:
-            checks.append(_failed(name, exc.code, exc.message))
-        else:
-            checks.append(_passed(name, detail))
-    missing = [task_id for task_id in committed if task_id not in carried]
-    checks.append(
-        _passed(
-            "tasks.rounds",
-            f"{len(carried)} carried"
-            + (f"; results not carried, so not checked: {', '.join(missing)}" if missing else ""),
-        )
-    )
-    return checks
+    def check(entry: Any) -> str:
+        return check_round(entry, state.find("tasks", entry.task.encode()))
+
+    carried = rounds.rounds if rounds is not None else ()
+    summary = ("tasks.rounds", "carried", "results not carried, so not checked")
+    return _carried_checks("tasks.round", [(r.task, r) for r in carried], check, committed, summary)
 
 
 def _batch_checks(snapshot: Snapshot) -> list[Check]:
-    """One check per carried telemetry batch; a summary naming records not carried."""
-    if snapshot.telemetry_batches is None:
+    """One check per carried telemetry batch; a note on records not carried."""
+    state, batches = snapshot.state, snapshot.telemetry_batches
+    if batches is None:
         return []
     from ailee.telemetry import check_batch
 
-    state = snapshot.state
-    checks = []
-    carried: set[str] = set()
-    for entry in snapshot.telemetry_batches.batches:
-        carried.add(entry.record)
-        name = f"telemetry.batch[{entry.record}]"
-        try:
-            detail = check_batch(entry, state.find("telemetry", entry.record.encode()))
-        except AileeError as exc:
-            checks.append(_failed(name, exc.code, exc.message))
-        else:
-            checks.append(_passed(name, detail))
-    missing = [r.id for r in state.telemetry if r.id not in carried]
-    checks.append(
-        _passed(
-            "telemetry.batches",
-            f"{len(carried)} checked"
-            + (f"; not carried, so not checked: {', '.join(missing)}" if missing else ""),
-        )
+    def check(entry: Any) -> str:
+        return check_batch(entry, state.find("telemetry", entry.record.encode()))
+
+    summary = ("telemetry.batches", "checked", "not carried, so not checked")
+    records = [r.id for r in state.telemetry]
+    return _carried_checks(
+        "telemetry.batch", [(b.record, b) for b in batches.batches], check, records, summary
     )
-    return checks
 
 
 def check_snapshot_bytes(source: str, data: bytes) -> SnapshotResult:
