@@ -12,7 +12,10 @@ from pathlib import Path
 
 from ailee.anchors import make_anchor
 from ailee.snapshot import Snapshot, snapshot_to_cbor, snapshot_to_json
-from ailee.state import Account, Header, L2State, PegIn
+from ailee.state import Account, FederationConfig, Header, L2State, PegIn
+
+#: The x coordinate of secp256k1's generator: a valid x-only key.
+GENERATOR_X = bytes.fromhex("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798")
 
 TARGET_NOTE = "informational (no target in the issue)"
 
@@ -46,10 +49,20 @@ def _best(repeats: int, argv: list[str]) -> float:
 
 def build(n: int) -> Snapshot:
     accounts = [Account(f"user-{i:06d}", (i * 7919) % 10**12, i % 50) for i in range(n)]
-    pegins = [PegIn(i.to_bytes(32, "big"), 0, 10**6, f"user-{i:06d}", "minted") for i in range(10)]
+    # Ten deposits that credit exactly the balances: value is conserved.
+    total = sum(account.balance for account in accounts)
+    amounts = [total // 10 + (1 if i < total % 10 else 0) for i in range(10)]
+    pegins = [
+        PegIn(i.to_bytes(32, "big"), 0, amount, f"user-{i:06d}", "minted")
+        for i, amount in enumerate(amounts)
+    ]
     anchors = [make_anchor(chain_id="bench", sequence=0, timestamp_ms=0, state_root=b"\x02" * 32)]
     header = Header(2, "bench", 1, b"\x01" * 32, 1_700_000_000_000)
-    return Snapshot.of(L2State(header, accounts=accounts, pegins=pegins, anchors=anchors))
+    federation = [FederationConfig(0, 1, (GENERATOR_X,))]
+    state = L2State(
+        header, accounts=accounts, pegins=pegins, anchors=anchors, federation=federation
+    )
+    return Snapshot.of(state)
 
 
 def run(n: int = 100_000, repeats: int = 3) -> CliResult:

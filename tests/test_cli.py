@@ -72,8 +72,12 @@ def test_json_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     assert report["ok"] is True
     assert report["root"] == ROOT_HEX
     names = [c["name"] for c in report["snapshots"][0]["checks"]]
-    assert names[-7:] == [
+    assert names[-11:] == [
         "state_root",
+        "federation",
+        "pegins",
+        "pegouts",
+        "conservation",
         "tasks.decision[task-0001]",
         "tasks.decisions",
         "tasks.round[fl-round-0000]",
@@ -83,7 +87,9 @@ def test_json_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None
     ]
     status, out, err = run(capsys, str(tampered(tmp_path)), "--json")
     report = json.loads(out)
-    assert (status, report["exit_code"], report["codes"]) == (1, 1, ["STATE_ROOT_MISMATCH"])
+    # bob's balance is one satoshi more: the root and conservation both fail.
+    codes = ["CONSERVATION_VIOLATED", "STATE_ROOT_MISMATCH"]
+    assert (status, report["exit_code"], report["codes"]) == (1, 1, codes)
     assert "STATE_ROOT_MISMATCH" in last_line(err)
 
 
@@ -146,7 +152,11 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     [
         ("accounts", "bob", "inclusion"),
         ("accounts", "dave", "non-inclusion"),
-        ("pegouts", "pegout-0001", "inclusion"),
+        (
+            "pegouts",
+            "489d07eee41bc4c10a78b36853483352cf3df46c5cecdbc02b33699e14876756",
+            "inclusion",
+        ),
         ("anchors", "0", "inclusion"),
         ("anchors", "7", "non-inclusion"),
         ("recovery", "anything", "non-inclusion"),

@@ -119,6 +119,8 @@ def test_read_fields_json_form() -> None:
         "amount": 1,
         "l2_destination": "a",
         "status": "pending",
+        "fee": 0,
+        "epoch": 0,
     }
     assert code_of(read_fields, PegIn, pegin, Form.JSON, "x") is ReasonCode.HEX_INVALID
     assert code_of(read_fields, PegIn, pegin | {"btc_txid": "0g" * 32}, Form.JSON, "x") is (

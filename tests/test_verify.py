@@ -41,6 +41,10 @@ def test_example_passes_every_check() -> None:
     # the updates and a telemetry batch: each is recomputed.
     assert [check.name for check in result.checks] == [
         *SNAPSHOT_CHECKS,
+        "federation",
+        "pegins",
+        "pegouts",
+        "conservation",
         "tasks.decision[task-0001]",
         "tasks.decisions",
         "tasks.round[fl-round-0000]",
@@ -100,6 +104,7 @@ def test_total_overflow_is_a_failed_check_not_a_crash() -> None:
     assert _failed(result) == [
         ("accounts.total", ReasonCode.ACCOUNTS_TOTAL_OVERFLOW),
         ("state_root", ReasonCode.ACCOUNTS_TOTAL_OVERFLOW),
+        ("conservation", ReasonCode.CONSERVATION_VIOLATED),  # nothing was pegged in
     ]
     assert result.root is None
     assert build_report([result]).exit_code == EXIT_FAILED

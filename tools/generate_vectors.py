@@ -1560,9 +1560,8 @@ def chain_vectors() -> VectorFile:
         code="CHAIN_TIMESTAMP_REGRESSION",
         flags=("Link",),
     )
-    forged = L2State(
-        second.header,
-        accounts=second.accounts,
+    forged = dataclasses.replace(
+        second,
         anchors=(
             make_anchor(
                 chain_id=examples.CHAIN_ID,

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ailee.anchors import anchor_script, make_anchor
+from ailee.bridge import authorization_message, federation_change_message, pegout_id, sign
 from ailee.fl import CarriedRound, ClientUpdate, RoundsAttachment, round_hash, round_record
 from ailee.scheduling import (
     CarriedDecision,
@@ -51,17 +52,40 @@ from ailee.telemetry import (
 
 CHAIN_ID = "ailee-signet-demo"
 GENESIS_TIME_MS = 1_764_000_000_000
-# x-only public keys of the BIP340 test vectors 0-2: valid curve points.
-SIGNERS = tuple(
-    sorted(
-        bytes.fromhex(key)
-        for key in (
-            "f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9",
-            "dff1d77f2a671c5f36183726db2341be58feae1da2deced843240f7b502ba659",
-            "dd308afec5777e13121fa72b9cc1b7cc0139715309b086c960e18fd969774eb8",
-        )
+# The secret keys of the BIP340 test vectors 0-3 (public test data, never for money):
+# the example federation signs with them.
+SECRETS = tuple(
+    bytes.fromhex(key)
+    for key in (
+        "0000000000000000000000000000000000000000000000000000000000000003",
+        "b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfef",
+        "c90fdaa22168c234c4c6628b80dc1cd129024e088a67cc74020bbea63b14e5c9",
+        "0b432b2677937381aef05bb02a66ecd012773062cf3fa2549e44f58ed2401710",
     )
 )
+
+
+def _xonly(secret: bytes) -> bytes:
+    from coincurve import PrivateKey
+
+    return PrivateKey(secret).public_key_xonly.format()
+
+
+# Epoch 0: the keys of vectors 0-2, 2 of 3; epoch 1 (from sequence 2) rotates the
+# first out for the key of vector 3.
+SIGNERS = tuple(sorted(_xonly(secret) for secret in SECRETS[:3]))
+SIGNERS_1 = tuple(sorted(_xonly(secret) for secret in SECRETS[1:]))
+#: The federation's deposit script: a P2TR output (a made-up key, examples only).
+DEPOSIT_SCRIPT = bytes.fromhex("5120") + hashlib.sha256(b"ailee example deposit key").digest()
+PEGIN_FEE = 1_000
+FEDERATION_0 = FederationConfig(
+    0, 2, SIGNERS, deposit_scripts=(DEPOSIT_SCRIPT,), pegin_min=100_000,
+    pegin_max=100 * 10**8, pegin_fee_fixed=PEGIN_FEE, pegout_fee_min=1_000,
+    pegout_fee_max=1_000_000,
+)  # fmt: skip
+DEPOSIT = PegIn(hashlib.sha256(b"example deposit 1").digest(), 0,
+                175_000_000 + PEGIN_FEE, "alice", "minted", PEGIN_FEE, 0)  # fmt: skip
+BOB_SCRIPT = bytes.fromhex("0014") + hashlib.sha256(b"bob's bitcoin key").digest()[:20]
 
 
 def _h(label: str) -> bytes:
@@ -74,8 +98,8 @@ def genesis() -> L2State:
     return L2State(
         Header(2, CHAIN_ID, 0, ZERO_ROOT, GENESIS_TIME_MS),
         accounts=(Account("alice", 150_000_000, 0), Account("bob", 25_000_000, 0)),
-        pegins=(PegIn(_h("example deposit 1"), 0, 175_000_000, "alice", "minted"),),
-        federation=(FederationConfig(0, 2, SIGNERS),),
+        pegins=(DEPOSIT,),
+        federation=(FEDERATION_0,),
     )
 
 
@@ -150,18 +174,8 @@ def second(prev_root: bytes) -> L2State:
             Account("bob", 45_000_000, 0),
             Account("carol", 10_000_000, 0),
         ),
-        pegins=(PegIn(_h("example deposit 1"), 0, 175_000_000, "alice", "minted"),),
-        pegouts=(
-            PegOut(
-                "pegout-0001",
-                "alice",
-                bytes.fromhex("0014") + _h("bob's bitcoin key")[:20],
-                20_000_000,
-                10_000,
-                "requested",
-                None,
-            ),
-        ),
+        pegins=(DEPOSIT,),
+        pegouts=(PEGOUT,),
         anchors=(
             make_anchor(
                 chain_id=CHAIN_ID,
@@ -204,12 +218,30 @@ def second(prev_root: bytes) -> L2State:
                 ),
             ),
         ),
-        federation=(FederationConfig(0, 2, SIGNERS),),
+        federation=(FEDERATION_0,),
     )
 
 
+#: Alice's request (her nonce 1) to pay bob's P2WPKH output 0.2 BTC, fee 10,000 sat.
+PEGOUT = PegOut(
+    pegout_id("alice", 1, BOB_SCRIPT, 20_000_000, 10_000), "alice", BOB_SCRIPT, 20_000_000,
+    10_000, "requested", None, nonce=1, requested_at=1,
+)  # fmt: skip
+
+
+def federation_1() -> FederationConfig:
+    """Epoch 1, in force from sequence 2: vector 3's key replaces vector 0's, signed by
+    two signers of epoch 0."""
+    unsigned = dataclasses.replace(FEDERATION_0, epoch=1, signers=SIGNERS_1, from_sequence=2)
+    message = federation_change_message(unsigned)
+    entries = sorted(sign(message, secret, bytes(32)) for secret in SECRETS[1:3])
+    return dataclasses.replace(unsigned, authorization=tuple(entries))
+
+
 def third(second_state: L2State) -> L2State:
-    """Sequence 2: no change but the anchor of sequence 1 (chained onto sequence 0's)."""
+    """Sequence 2: the anchor of sequence 1 (chained onto sequence 0's), the peg-out
+    authorized by 2 of 3 signers against the anchor of sequence 0, and federation
+    epoch 1 in force."""
     root = L2StateRoot.compute(second_state).root
     header = second_state.header
     anchor = make_anchor(
@@ -219,10 +251,16 @@ def third(second_state: L2State) -> L2State:
         state_root=root,
         previous=second_state.anchors[-1],
     )
+    anchor_0 = second_state.anchors[0]
+    unsigned = dataclasses.replace(PEGOUT, status="authorized", anchor_ref=anchor_0.commitment)
+    message = authorization_message(unsigned, anchor_0.commitment)
+    entries = sorted(sign(message, secret, bytes(32)) for secret in SECRETS[:2])
     return dataclasses.replace(
         second_state,
         header=Header(2, CHAIN_ID, 2, root, header.timestamp_ms + 1),
         anchors=(*second_state.anchors, anchor),
+        pegouts=(dataclasses.replace(unsigned, signatures=tuple(entries)),),
+        federation=(FEDERATION_0, federation_1()),
     )
 
 

@@ -76,6 +76,30 @@ class ReasonCode(StrEnum):
     ENUM_UNKNOWN_VALUE = "ENUM_UNKNOWN_VALUE"
     LIST_NOT_SORTED_UNIQUE = "LIST_NOT_SORTED_UNIQUE"
     FEDERATION_THRESHOLD_INVALID = "FEDERATION_THRESHOLD_INVALID"
+    FEDERATION_POLICY_INVALID = "FEDERATION_POLICY_INVALID"
+    # --- federated bridge ------------------------------------------------------------
+    FEDERATION_EPOCH_ORDER = "FEDERATION_EPOCH_ORDER"
+    QUORUM_SIGNER_UNKNOWN = "QUORUM_SIGNER_UNKNOWN"
+    QUORUM_DUPLICATE_SIGNER = "QUORUM_DUPLICATE_SIGNER"
+    QUORUM_BAD_SIGNATURE = "QUORUM_BAD_SIGNATURE"
+    QUORUM_NOT_MET = "QUORUM_NOT_MET"
+    PEGIN_EPOCH_UNKNOWN = "PEGIN_EPOCH_UNKNOWN"
+    PEGIN_AMOUNT_OUT_OF_BOUNDS = "PEGIN_AMOUNT_OUT_OF_BOUNDS"
+    PEGIN_FEE_MISMATCH = "PEGIN_FEE_MISMATCH"
+    PEGIN_REMOVED = "PEGIN_REMOVED"
+    PEGIN_ILLEGAL_TRANSITION = "PEGIN_ILLEGAL_TRANSITION"
+    PEGOUT_ID_MISMATCH = "PEGOUT_ID_MISMATCH"
+    PEGOUT_REQUEST_IN_FUTURE = "PEGOUT_REQUEST_IN_FUTURE"
+    PEGOUT_DESTINATION_UNSPENDABLE = "PEGOUT_DESTINATION_UNSPENDABLE"
+    PEGOUT_DUST = "PEGOUT_DUST"
+    PEGOUT_FEE_OUT_OF_POLICY = "PEGOUT_FEE_OUT_OF_POLICY"
+    PEGOUT_FIELDS_INCONSISTENT = "PEGOUT_FIELDS_INCONSISTENT"
+    PEGOUT_ANCHOR_UNKNOWN = "PEGOUT_ANCHOR_UNKNOWN"
+    PEGOUT_ANCHOR_NOT_EARLIER = "PEGOUT_ANCHOR_NOT_EARLIER"
+    PEGOUT_REMOVED = "PEGOUT_REMOVED"
+    PEGOUT_ILLEGAL_TRANSITION = "PEGOUT_ILLEGAL_TRANSITION"
+    PEGOUT_REQUEST_SEQUENCE = "PEGOUT_REQUEST_SEQUENCE"
+    CONSERVATION_VIOLATED = "CONSERVATION_VIOLATED"
     SECTION_DUPLICATE_KEY = "SECTION_DUPLICATE_KEY"
     SECTION_UNSORTED = "SECTION_UNSORTED"
     SECTION_TOO_MANY_RECORDS = "SECTION_TOO_MANY_RECORDS"
@@ -252,6 +276,63 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ReasonCode.LIST_NOT_SORTED_UNIQUE: "A list that must be strictly ascending is not.",
     ReasonCode.FEDERATION_THRESHOLD_INVALID: (
         "A federation threshold m is not in 1 <= m <= n (n = number of signers)."
+    ),
+    ReasonCode.FEDERATION_POLICY_INVALID: (
+        "A federation policy has a minimum above its maximum (peg-in amount or peg-out fee)."
+    ),
+    ReasonCode.FEDERATION_EPOCH_ORDER: (
+        "Federation epochs are not 0, 1, 2, ... in force from strictly increasing "
+        "sequences (epoch 0 from 0, unsigned)."
+    ),
+    ReasonCode.QUORUM_SIGNER_UNKNOWN: (
+        "An authorization is signed by a key that is not a signer of the federation in force."
+    ),
+    ReasonCode.QUORUM_DUPLICATE_SIGNER: ("An authorization carries one signer twice."),
+    ReasonCode.QUORUM_BAD_SIGNATURE: ("An authorization signature does not verify (BIP340)."),
+    ReasonCode.QUORUM_NOT_MET: (
+        "An authorization carries fewer signatures than the federation's threshold."
+    ),
+    ReasonCode.PEGIN_EPOCH_UNKNOWN: ("A peg-in names a federation epoch the state does not hold."),
+    ReasonCode.PEGIN_AMOUNT_OUT_OF_BOUNDS: (
+        "A peg-in amount is outside its federation epoch's bounds."
+    ),
+    ReasonCode.PEGIN_FEE_MISMATCH: (
+        "A peg-in fee is not its federation epoch's fee policy for its amount."
+    ),
+    ReasonCode.PEGIN_REMOVED: (
+        "A peg-in of the previous snapshot is missing (a deposit could be credited twice)."
+    ),
+    ReasonCode.PEGIN_ILLEGAL_TRANSITION: (
+        "A peg-in changed, or its status moved backward, between consecutive snapshots."
+    ),
+    ReasonCode.PEGOUT_ID_MISMATCH: ("A peg-out id is not the hash of its request."),
+    ReasonCode.PEGOUT_REQUEST_IN_FUTURE: (
+        "A peg-out is requested at a sequence after the snapshot's."
+    ),
+    ReasonCode.PEGOUT_DESTINATION_UNSPENDABLE: ("A peg-out pays an OP_RETURN or oversized script."),
+    ReasonCode.PEGOUT_DUST: ("A peg-out amount is below the dust limit of its destination script."),
+    ReasonCode.PEGOUT_FEE_OUT_OF_POLICY: (
+        "A peg-out fee is outside the policy of the federation in force at its request."
+    ),
+    ReasonCode.PEGOUT_FIELDS_INCONSISTENT: (
+        "A peg-out's anchor, signatures, txid or reason do not fit its status."
+    ),
+    ReasonCode.PEGOUT_ANCHOR_UNKNOWN: (
+        "A peg-out authorization names an anchor commitment the anchors section lacks."
+    ),
+    ReasonCode.PEGOUT_ANCHOR_NOT_EARLIER: (
+        "A peg-out authorization names an anchor not earlier than the peg-out's request."
+    ),
+    ReasonCode.PEGOUT_REMOVED: ("A peg-out of the previous snapshot is missing."),
+    ReasonCode.PEGOUT_ILLEGAL_TRANSITION: (
+        "A peg-out's status moved outside the state machine, or its request or "
+        "authorization changed."
+    ),
+    ReasonCode.PEGOUT_REQUEST_SEQUENCE: (
+        "A peg-out new in a snapshot is not requested at that snapshot's sequence."
+    ),
+    ReasonCode.CONSERVATION_VIOLATED: (
+        "Balances plus peg-outs in flight or done do not equal the credits of minted peg-ins."
     ),
     ReasonCode.SECTION_DUPLICATE_KEY: "Two records of one section have the same key.",
     ReasonCode.SECTION_UNSORTED: (

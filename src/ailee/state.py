@@ -44,7 +44,7 @@ from ailee.fields import (
     expect_object,
     wrong_type,
 )
-from ailee.limits import MAX_RECORDS_PER_SECTION, MAX_SCRIPT_BYTES, MAX_SIGNERS
+from ailee.limits import MAX_AMOUNT, MAX_RECORDS_PER_SECTION, MAX_SCRIPT_BYTES, MAX_SIGNERS
 
 __all__ = [
     "FORMAT_VERSION",
@@ -154,13 +154,17 @@ class Account(_Fields):
 
 @dataclass(frozen=True, slots=True)
 class PegIn(_Fields):
-    """A deposit of bitcoin to be credited on L2. ``btc_txid`` is in display (RPC) byte order."""
+    """A deposit of bitcoin to be credited on L2. ``btc_txid`` is in display (RPC) byte
+    order; ``amount`` is the deposit output's value and ``fee`` the peg-in fee of the
+    federation ``epoch`` whose policy applies, so the L2 credit is ``amount - fee``."""
 
     btc_txid: bytes
     vout: int
     amount: int
     l2_destination: str
     status: str
+    fee: int = 0
+    epoch: int = 0
 
     SECTION: ClassVar = "pegins"
     STATUSES: ClassVar = ("pending", "confirmed", "minted", "rejected")
@@ -170,7 +174,15 @@ class PegIn(_Fields):
         ("amount", AmountField()),
         ("l2_destination", IdField()),
         ("status", EnumField(STATUSES)),
+        ("fee", AmountField()),
+        ("epoch", UIntField()),
     )
+
+    def _check(self, path: str) -> None:
+        if self.fee > self.amount:
+            raise DecodeError(
+                ReasonCode.AMOUNT_OUT_OF_RANGE, f"{path}.fee: {self.fee} above the amount"
+            )
 
     def key(self) -> bytes:
         """Sort and lookup key: ``btc_txid`` then ``vout`` as 4 bytes big-endian."""
@@ -179,7 +191,16 @@ class PegIn(_Fields):
 
 @dataclass(frozen=True, slots=True)
 class PegOut(_Fields):
-    """A withdrawal from L2 to a Bitcoin scriptPubKey."""
+    """A withdrawal from L2 to a Bitcoin scriptPubKey (see :mod:`ailee.bridge`).
+
+    ``id`` is derived from the request (:func:`ailee.bridge.pegout_id`: source, nonce,
+    destination, amount, fee); the source is debited ``amount + fee`` when the peg-out
+    is requested, at L2 sequence ``requested_at``. From ``authorized`` on it names the
+    commitment of an earlier anchor (``anchor_ref``) and carries the federation's
+    ``signatures`` (each the signer's x-only key followed by its BIP340 signature, in
+    ascending order); from ``broadcast`` on the Bitcoin ``btc_txid`` (display order);
+    ``failed`` and ``expired`` carry a ``reason``.
+    """
 
     id: str
     l2_source: str
@@ -188,9 +209,15 @@ class PegOut(_Fields):
     fee: int
     status: str
     anchor_ref: bytes | None
+    nonce: int = 0
+    requested_at: int = 0
+    signatures: tuple[bytes, ...] = ()
+    btc_txid: bytes | None = None
+    reason: str | None = None
 
     SECTION: ClassVar = "pegouts"
-    STATUSES: ClassVar = ("requested", "signed", "broadcast", "confirmed", "rejected")
+    STATUSES: ClassVar = ("requested", "authorized", "broadcast", "confirmed", "failed",
+                          "expired")  # fmt: skip
     FIELDS: ClassVar = (
         ("id", IdField()),
         ("l2_source", IdField()),
@@ -199,6 +226,11 @@ class PegOut(_Fields):
         ("fee", AmountField()),
         ("status", EnumField(STATUSES)),
         ("anchor_ref", OptionalField(_BYTES32)),
+        ("nonce", UIntField()),
+        ("requested_at", UIntField()),
+        ("signatures", SortedListField(BytesField(96, 96), 0, MAX_SIGNERS)),
+        ("btc_txid", OptionalField(_BYTES32)),
+        ("reason", OptionalField(IdField())),
     )
 
     def key(self) -> bytes:
@@ -321,17 +353,40 @@ class RecoveryClaim(_Fields):
 
 @dataclass(frozen=True, slots=True)
 class FederationConfig(_Fields):
-    """The federation of one epoch: ``threshold`` of the BIP340 x-only ``signers`` keys."""
+    """The federation of one epoch, in force from L2 sequence ``from_sequence``:
+    ``threshold`` of the BIP340 x-only ``signers`` keys, the deposit scriptPubKeys it
+    controls, and its peg policy (see :mod:`ailee.bridge`). An epoch above 0 carries
+    the ``authorization`` of the previous epoch's quorum (key || signature entries)."""
 
     epoch: int
     threshold: int
     signers: tuple[bytes, ...]
+    deposit_scripts: tuple[bytes, ...] = ()
+    min_confirmations: int = 102
+    pegin_min: int = 0
+    pegin_max: int = MAX_AMOUNT
+    pegin_fee_fixed: int = 0
+    pegin_fee_ppm: int = 0
+    pegout_fee_min: int = 0
+    pegout_fee_max: int = MAX_AMOUNT
+    from_sequence: int = 0
+    authorization: tuple[bytes, ...] = ()
 
     SECTION: ClassVar = "federation"
     FIELDS: ClassVar = (
         ("epoch", UIntField()),
         ("threshold", UIntField(minimum=1, maximum=MAX_SIGNERS)),
         ("signers", SortedListField(_BYTES32, 1, MAX_SIGNERS)),
+        ("deposit_scripts", SortedListField(BytesField(1, MAX_SCRIPT_BYTES), 0, 100)),
+        ("min_confirmations", UIntField(minimum=1, maximum=1_000_000)),
+        ("pegin_min", AmountField()),
+        ("pegin_max", AmountField()),
+        ("pegin_fee_fixed", AmountField()),
+        ("pegin_fee_ppm", UIntField(maximum=1_000_000)),
+        ("pegout_fee_min", AmountField()),
+        ("pegout_fee_max", AmountField()),
+        ("from_sequence", UIntField()),
+        ("authorization", SortedListField(BytesField(96, 96), 0, MAX_SIGNERS)),
     )
 
     def _check(self, path: str) -> None:
@@ -339,6 +394,11 @@ class FederationConfig(_Fields):
             raise DecodeError(
                 ReasonCode.FEDERATION_THRESHOLD_INVALID,
                 f"{path}.threshold: {self.threshold} not in [1, {len(self.signers)}]",
+            )
+        if self.pegin_min > self.pegin_max or self.pegout_fee_min > self.pegout_fee_max:
+            raise DecodeError(
+                ReasonCode.FEDERATION_POLICY_INVALID,
+                f"{path}: a minimum above its maximum (peg-in amount or peg-out fee)",
             )
 
     def key(self) -> bytes:

@@ -194,10 +194,63 @@ def check_snapshot(source: str, snapshot: Snapshot) -> SnapshotResult:
                     f"recomputed {root.hex()}, claimed {snapshot.state_root.hex()}",
                 )
             )
+    checks.extend(_bridge_checks(state))
     checks.extend(_decision_checks(snapshot))
     checks.extend(_round_checks(snapshot))
     checks.extend(_batch_checks(snapshot))
     return SnapshotResult(source, tuple(checks), snapshot, root)
+
+
+def _first_fault(name: str, run: Callable[[], str]) -> Check:
+    """A check that passes with ``run()``'s detail or fails with the code it raises."""
+    try:
+        detail = run()
+    except AileeError as exc:
+        return _failed(name, exc.code, exc.message)
+    return _passed(name, detail)
+
+
+def _bridge_checks(state: L2State) -> list[Check]:
+    """``federation``, ``pegins``, ``pegouts`` and ``conservation`` (ailee.bridge)."""
+    from ailee.bridge import (
+        check_federation,
+        check_pegin,
+        check_pegout,
+        conservation_difference,
+    )
+
+    def federation() -> str:
+        check_federation(state.federation)
+        return f"{len(state.federation)} epochs"
+
+    def pegins() -> str:
+        for pegin in state.pegins:
+            check_pegin(pegin, state.federation)
+        return f"{len(state.pegins)} peg-ins"
+
+    def pegouts() -> str:
+        parsed: dict[bytes, Any] = {}
+        for pegout in state.pegouts:
+            check_pegout(pegout, state, parsed)
+        signed = sum(1 for p in state.pegouts if p.signatures)
+        return f"{len(state.pegouts)} peg-outs, {signed} authorized"
+
+    def conservation() -> str:
+        difference = conservation_difference(state)
+        if difference:
+            raise VerificationError(
+                ReasonCode.CONSERVATION_VIOLATED,
+                f"balances and peg-outs exceed minted peg-ins by {difference} satoshis"
+                if difference > 0
+                else f"minted peg-ins exceed balances and peg-outs by {-difference} satoshis",
+            )
+        return "balances + peg-outs = minted peg-ins"
+
+    checks = [_first_fault("federation", federation), _first_fault("pegins", pegins)]
+    if checks[0].ok:  # peg-outs and fees need a well-formed federation
+        checks.append(_first_fault("pegouts", pegouts))
+    checks.append(_first_fault("conservation", conservation))
+    return checks
 
 
 def _carried_checks(
@@ -338,7 +391,37 @@ def _link_checks(
             f"the {len(before.anchors)} anchors of sequence {prev.sequence} are not kept "
             f"unchanged by sequence {cur.sequence}",
         ),
+        *_peg_step_checks(name, before, after),
     ]
+
+
+def _peg_step_checks(name: str, before: L2State, after: L2State) -> list[Check]:
+    """``chain[i].pegins`` and ``chain[i].pegouts``: records kept, statuses forward,
+    new peg-outs requested at this step."""
+    from ailee.bridge import check_pegin_step, check_pegout_step
+
+    def pegins() -> str:
+        found = {pegin.key(): pegin for pegin in after.pegins}
+        for pegin in before.pegins:
+            check_pegin_step(pegin, found.get(pegin.key()))
+        return f"{len(after.pegins) - len(before.pegins)} new"
+
+    def pegouts() -> str:
+        found = {pegout.id: pegout for pegout in after.pegouts}
+        for pegout in before.pegouts:
+            check_pegout_step(pegout, found.get(pegout.id))
+        known = {pegout.id for pegout in before.pegouts}
+        new = [p for p in after.pegouts if p.id not in known]
+        for pegout in new:
+            if pegout.requested_at != after.header.sequence:
+                raise VerificationError(
+                    ReasonCode.PEGOUT_REQUEST_SEQUENCE,
+                    f"peg-out {pegout.id} is new at sequence {after.header.sequence} but "
+                    f"requested at {pegout.requested_at}",
+                )
+        return f"{len(new)} new"
+
+    return [_first_fault(f"{name}.pegins", pegins), _first_fault(f"{name}.pegouts", pegouts)]
 
 
 def _anchor_checks(results: Sequence[SnapshotResult]) -> list[Check]:

@@ -1,0 +1,398 @@
+"""The federated bridge: peg-ins, peg-outs, quorum authorization, conservation of value.
+
+Custody is federated: the signers of a :class:`~ailee.state.FederationConfig` hold the
+bitcoin, and ``threshold`` of them (m of n) must sign what leaves. Nothing here makes
+Bitcoin enforce an exit; these are the rules a snapshot must keep, checked offline.
+
+* Peg-ins: the L2 credit of a deposit is ``amount - fee``, the fee being the policy of
+  the federation epoch the record names (``pegin_fee``); the amount must be within
+  that epoch's bounds. Deposits are never removed and change status only forward, so
+  an outpoint is credited at most once, ever.
+* Peg-outs: the id is derived from the request (``pegout_id``), not from a clock; the
+  destination must be spendable and not dust (Bitcoin Core's dust rule), the fee
+  within the policy; the quorum of the federation in force at an **earlier** anchor
+  signs ``authorization_message`` (id, source, destination, amount, fee and that
+  anchor's commitment). Status moves only along ``TRANSITIONS``.
+* Federation changes: epoch ``e > 0`` is signed by epoch ``e - 1``'s quorum
+  (``federation_change_message``).
+* Conservation: the balances plus what peg-outs not failed or expired took from them
+  (amount and fee) equal the credits of minted peg-ins, exactly.
+
+Every function is pure; failures raise :class:`~ailee.errors.VerificationError` with a
+stable reason code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from ailee import encoding
+from ailee.errors import ReasonCode, VerificationError
+from ailee.hashing import Tag, tagged_hash
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from ailee.state import FederationConfig, L2State, PegIn, PegOut
+
+__all__ = [
+    "DUST_RELAY_FEE",
+    "TRANSITIONS",
+    "authorization_message",
+    "check_federation",
+    "check_pegin",
+    "check_pegin_step",
+    "check_pegout",
+    "check_pegout_step",
+    "conservation_difference",
+    "dust_threshold",
+    "federation_at",
+    "federation_change_message",
+    "pegin_fee",
+    "pegout_id",
+    "sign",
+    "verify_quorum",
+]
+
+#: Bitcoin Core's default dust relay fee, in satoshis per 1,000 virtual bytes.
+DUST_RELAY_FEE: Final = 3_000
+#: Peg-out status moves: each status to the statuses it may have next (itself included).
+TRANSITIONS: Final = {
+    "requested": ("requested", "authorized", "failed", "expired"),
+    "authorized": ("authorized", "broadcast", "failed", "expired"),
+    "broadcast": ("broadcast", "confirmed", "failed"),
+    "confirmed": ("confirmed",),
+    "failed": ("failed",),
+    "expired": ("expired",),
+}
+_PEGIN_TRANSITIONS: Final = {
+    "pending": ("pending", "confirmed", "minted", "rejected"),
+    "confirmed": ("confirmed", "minted", "rejected"),
+    "minted": ("minted",),
+    "rejected": ("rejected",),
+}
+_SETTLED_OUT: Final = ("failed", "expired")
+_OP_RETURN: Final = 0x6A
+_MAX_SCRIPT_SIZE: Final = 10_000
+
+
+def _fail(code: ReasonCode, message: str) -> VerificationError:
+    return VerificationError(code, message)
+
+
+# --- policy -------------------------------------------------------------------------
+
+
+def pegin_fee(config: FederationConfig, amount: int) -> int:
+    """The peg-in fee of ``config``'s policy: ``fixed + amount * ppm // 1,000,000``."""
+    return config.pegin_fee_fixed + amount * config.pegin_fee_ppm // 1_000_000
+
+
+def _is_witness_program(script: bytes) -> bool:
+    """Bitcoin Core's ``IsWitnessProgram``: a version opcode then one 2-40 byte push."""
+    if not 4 <= len(script) <= 42:
+        return False
+    if script[0] != 0 and not 0x51 <= script[0] <= 0x60:
+        return False
+    return script[1] + 2 == len(script)
+
+
+def dust_threshold(script: bytes, relay_fee: int = DUST_RELAY_FEE) -> int:
+    """The smallest non-dust value of an output paying ``script`` (Bitcoin Core's
+    ``GetDustThreshold``: the output's size plus the size of spending it, at the dust
+    relay fee): 546 for P2PKH, 540 P2SH, 294 P2WPKH, 330 P2WSH and P2TR."""
+    size = 8 + _compact_size(len(script)) + len(script)
+    size += 32 + 4 + 1 + (107 // 4 if _is_witness_program(script) else 107) + 4
+    return size * relay_fee // 1_000
+
+
+def _compact_size(n: int) -> int:
+    return 1 if n < 0xFD else 3 if n <= 0xFFFF else 5
+
+
+def federation_at(federation: Sequence[FederationConfig], sequence: int) -> FederationConfig:
+    """The epoch in force at L2 ``sequence``: the last with ``from_sequence <= sequence``
+    (epochs are in ascending order, see :func:`check_federation`)."""
+    found = None
+    for config in federation:
+        if config.from_sequence <= sequence:
+            found = config
+    if found is None:
+        raise _fail(ReasonCode.FEDERATION_EPOCH_ORDER, f"no federation in force at {sequence}")
+    return found
+
+
+# --- messages and signatures ----------------------------------------------------------
+
+
+def pegout_id(source: str, nonce: int, destination: bytes, amount: int, fee: int) -> str:
+    """The id of a peg-out request: the hex of
+    ``tagged_hash("ailee/v2/pegout/id", CBOR({source, nonce, destination, amount, fee}))``.
+    The source's nonce makes two equal requests distinct; no clock is involved."""
+    body: dict[str, Any] = {
+        "source": source,
+        "nonce": nonce,
+        "destination": destination,
+        "amount": amount,
+        "fee": fee,
+    }
+    return tagged_hash(Tag.PEGOUT_ID, encoding.encode(body)).hex()
+
+
+def authorization_message(pegout: PegOut, anchor_commitment: bytes) -> bytes:
+    """What the quorum signs for a peg-out: ``tagged_hash("ailee/v2/pegout/authorization",
+    CBOR({id, source, destination, amount, fee, anchor}))``, ``anchor`` being the
+    commitment of the earlier anchor the exit is authorized against."""
+    body: dict[str, Any] = {
+        "id": pegout.id,
+        "source": pegout.l2_source,
+        "destination": pegout.btc_destination,
+        "amount": pegout.amount,
+        "fee": pegout.fee,
+        "anchor": anchor_commitment,
+    }
+    return tagged_hash(Tag.PEGOUT_AUTHORIZATION, encoding.encode(body))
+
+
+def federation_change_message(config: FederationConfig) -> bytes:
+    """What the previous epoch's quorum signs for a new epoch: the tagged hash
+    (``ailee/v2/federation/change``) of the new config's CBOR without its
+    ``authorization``."""
+    from ailee.fields import Form
+    from ailee.state import write_fields
+
+    body = write_fields(config, Form.CBOR)
+    del body["authorization"]
+    return tagged_hash(Tag.FEDERATION_CHANGE, encoding.encode(body))
+
+
+def sign(message: bytes, secret_key: bytes, aux: bytes) -> bytes:
+    """An authorization entry: the signer's x-only key followed by its BIP340 signature
+    of ``message`` (``aux``: the caller's 32 bytes of auxiliary randomness)."""
+    from coincurve import PrivateKey
+
+    key = PrivateKey(secret_key)
+    return key.public_key_xonly.format() + key.sign_schnorr(message, aux)
+
+
+def _xonly(key: bytes, parsed: dict[bytes, Any]) -> Any:
+    # Parsing a key costs about as much as verifying with it: the caller's ``parsed``
+    # dictionary keeps each signer's parsed key for the checks it makes.
+    found = parsed.get(key)
+    if found is None:
+        from coincurve import PublicKeyXOnly
+
+        try:
+            found = PublicKeyXOnly(key)
+        except ValueError:
+            raise _fail(
+                ReasonCode.QUORUM_BAD_SIGNATURE, "a signer key is not a curve point"
+            ) from None
+        parsed[key] = found
+    return found
+
+
+def verify_quorum(
+    message: bytes,
+    entries: Sequence[bytes],
+    config: FederationConfig,
+    parsed: dict[bytes, Any] | None = None,
+) -> int:
+    """Check authorization entries (key || signature, ascending) against ``config``:
+    walking them in order, a key equal to the previous one is QUORUM_DUPLICATE_SIGNER,
+    a key not among the signers QUORUM_SIGNER_UNKNOWN, a signature that does not verify
+    QUORUM_BAD_SIGNATURE; then fewer than ``threshold`` entries QUORUM_NOT_MET. Return
+    the number of valid signatures. ``parsed`` (the caller's, optional) keeps parsed
+    keys between calls."""
+    parsed = {} if parsed is None else parsed
+    signers = set(config.signers)
+    previous = None
+    for entry in entries:
+        key, signature = entry[:32], entry[32:]
+        if key == previous:
+            raise _fail(ReasonCode.QUORUM_DUPLICATE_SIGNER, f"signer {key.hex()} twice")
+        previous = key
+        if key not in signers:
+            raise _fail(
+                ReasonCode.QUORUM_SIGNER_UNKNOWN,
+                f"{key.hex()} is not a signer of federation epoch {config.epoch}",
+            )
+        if not _xonly(key, parsed).verify(signature, message):
+            raise _fail(ReasonCode.QUORUM_BAD_SIGNATURE, f"signature of {key.hex()} is invalid")
+    if len(entries) < config.threshold:
+        raise _fail(
+            ReasonCode.QUORUM_NOT_MET,
+            f"{len(entries)} signatures, epoch {config.epoch} needs {config.threshold}",
+        )
+    return len(entries)
+
+
+# --- checks of one snapshot ------------------------------------------------------------
+
+
+def check_federation(federation: Sequence[FederationConfig]) -> None:
+    """Epochs 0, 1, 2, ... with strictly increasing ``from_sequence`` (epoch 0 from 0):
+    FEDERATION_EPOCH_ORDER; epoch 0 carries no authorization, and each later epoch the
+    previous epoch's quorum over :func:`federation_change_message` (QUORUM_* codes)."""
+    for k, config in enumerate(federation):
+        if config.epoch != k:
+            raise _fail(ReasonCode.FEDERATION_EPOCH_ORDER, f"epoch {config.epoch} at position {k}")
+        if k == 0:
+            if config.from_sequence != 0 or config.authorization:
+                raise _fail(
+                    ReasonCode.FEDERATION_EPOCH_ORDER,
+                    "epoch 0 is in force from sequence 0 and needs no authorization",
+                )
+            continue
+        before = federation[k - 1]
+        if config.from_sequence <= before.from_sequence:
+            raise _fail(
+                ReasonCode.FEDERATION_EPOCH_ORDER,
+                f"epoch {k} in force from {config.from_sequence}, not after epoch {k - 1}",
+            )
+        try:
+            verify_quorum(federation_change_message(config), config.authorization, before)
+        except VerificationError as exc:
+            raise _fail(exc.code, f"federation epoch {k}: {exc.message}") from None
+
+
+def check_pegin(pegin: PegIn, federation: Sequence[FederationConfig]) -> None:
+    """The peg-in's epoch exists (PEGIN_EPOCH_UNKNOWN), its amount is within that
+    epoch's bounds (PEGIN_AMOUNT_OUT_OF_BOUNDS) and its fee is the policy's
+    (PEGIN_FEE_MISMATCH)."""
+    where = f"peg-in {pegin.btc_txid.hex()}:{pegin.vout}"
+    if not pegin.epoch < len(federation):
+        raise _fail(ReasonCode.PEGIN_EPOCH_UNKNOWN, f"{where}: no federation epoch {pegin.epoch}")
+    config = federation[pegin.epoch]
+    if not config.pegin_min <= pegin.amount <= config.pegin_max:
+        raise _fail(
+            ReasonCode.PEGIN_AMOUNT_OUT_OF_BOUNDS,
+            f"{where}: {pegin.amount} not in [{config.pegin_min}, {config.pegin_max}]",
+        )
+    expected = pegin_fee(config, pegin.amount)
+    if pegin.fee != expected:
+        raise _fail(
+            ReasonCode.PEGIN_FEE_MISMATCH, f"{where}: fee {pegin.fee}, the policy's is {expected}"
+        )
+
+
+def _check_pegout_fields(pegout: PegOut) -> None:
+    status = pegout.status
+    authorized = status in ("authorized", "broadcast", "confirmed")
+    broadcast = status in ("broadcast", "confirmed")
+    problems = []
+    if authorized and (pegout.anchor_ref is None or not pegout.signatures):
+        problems.append("an anchor and signatures")
+    if status == "requested" and (pegout.anchor_ref is not None or pegout.signatures):
+        problems.append("no anchor or signatures before authorization")
+    if (pegout.anchor_ref is None) != (not pegout.signatures):
+        problems.append("an anchor exactly when signatures")
+    if broadcast != (pegout.btc_txid is not None) and status not in _SETTLED_OUT:
+        problems.append("a Bitcoin txid exactly from broadcast on")
+    if (status in _SETTLED_OUT) != (pegout.reason is not None):
+        problems.append("a reason exactly when failed or expired")
+    if problems:
+        raise _fail(
+            ReasonCode.PEGOUT_FIELDS_INCONSISTENT,
+            f"peg-out {pegout.id} ({status}) needs {'; '.join(problems)}",
+        )
+
+
+def check_pegout(pegout: PegOut, state: L2State, parsed: dict[bytes, Any] | None = None) -> None:
+    """Every rule of one peg-out in ``state``, in order: PEGOUT_ID_MISMATCH,
+    PEGOUT_REQUEST_IN_FUTURE, PEGOUT_DESTINATION_UNSPENDABLE, PEGOUT_DUST,
+    PEGOUT_FEE_OUT_OF_POLICY, PEGOUT_FIELDS_INCONSISTENT, then when it carries an
+    authorization: PEGOUT_ANCHOR_UNKNOWN, PEGOUT_ANCHOR_NOT_EARLIER and the QUORUM_*
+    codes of :func:`verify_quorum` (the federation in force at the anchor's sequence)."""
+    where = f"peg-out {pegout.id}"
+    expected = pegout_id(
+        pegout.l2_source, pegout.nonce, pegout.btc_destination, pegout.amount, pegout.fee
+    )
+    if pegout.id != expected:
+        raise _fail(ReasonCode.PEGOUT_ID_MISMATCH, f"{where}: its content gives id {expected}")
+    if pegout.requested_at > state.header.sequence:
+        raise _fail(
+            ReasonCode.PEGOUT_REQUEST_IN_FUTURE,
+            f"{where}: requested at {pegout.requested_at}, after {state.header.sequence}",
+        )
+    script = pegout.btc_destination
+    if script[0] == _OP_RETURN or len(script) > _MAX_SCRIPT_SIZE:
+        raise _fail(ReasonCode.PEGOUT_DESTINATION_UNSPENDABLE, f"{where}: destination unspendable")
+    dust = dust_threshold(script)
+    if pegout.amount < dust:
+        raise _fail(ReasonCode.PEGOUT_DUST, f"{where}: {pegout.amount} below the dust limit {dust}")
+    policy = federation_at(state.federation, pegout.requested_at)
+    if not policy.pegout_fee_min <= pegout.fee <= policy.pegout_fee_max:
+        raise _fail(
+            ReasonCode.PEGOUT_FEE_OUT_OF_POLICY,
+            f"{where}: fee {pegout.fee} not in [{policy.pegout_fee_min}, "
+            f"{policy.pegout_fee_max}] (epoch {policy.epoch})",
+        )
+    _check_pegout_fields(pegout)
+    if pegout.anchor_ref is None:
+        return
+    anchor = next((a for a in state.anchors if a.commitment == pegout.anchor_ref), None)
+    if anchor is None:
+        raise _fail(ReasonCode.PEGOUT_ANCHOR_UNKNOWN, f"{where}: no anchor with that commitment")
+    if anchor.sequence >= pegout.requested_at:
+        raise _fail(
+            ReasonCode.PEGOUT_ANCHOR_NOT_EARLIER,
+            f"{where}: anchor of sequence {anchor.sequence}, requested at {pegout.requested_at}",
+        )
+    config = federation_at(state.federation, anchor.sequence)
+    try:
+        message = authorization_message(pegout, anchor.commitment)
+        verify_quorum(message, pegout.signatures, config, parsed)
+    except VerificationError as exc:
+        raise _fail(exc.code, f"{where}: {exc.message}") from None
+
+
+def conservation_difference(state: L2State) -> int:
+    """``balances + taken by peg-outs not failed or expired - credits of minted peg-ins``:
+    0 when value is conserved."""
+    balances = sum(account.balance for account in state.accounts)
+    taken = sum(p.amount + p.fee for p in state.pegouts if p.status not in _SETTLED_OUT)
+    credited = sum(p.amount - p.fee for p in state.pegins if p.status == "minted")
+    return balances + taken - credited
+
+
+# --- checks between consecutive snapshots ------------------------------------------------
+
+
+def _moved(before: Any, after: Any, names: Iterable[str]) -> list[str]:
+    return [name for name in names if getattr(before, name) != getattr(after, name)]
+
+
+def check_pegin_step(before: PegIn, after: PegIn | None) -> None:
+    """A peg-in of snapshot ``i - 1`` in snapshot ``i``: still there (PEGIN_REMOVED),
+    the same deposit, and its status moved forward only (PEGIN_ILLEGAL_TRANSITION)."""
+    where = f"peg-in {before.btc_txid.hex()}:{before.vout}"
+    if after is None:
+        raise _fail(ReasonCode.PEGIN_REMOVED, f"{where} is gone")
+    changed = _moved(before, after, ("amount", "l2_destination", "fee", "epoch"))
+    if changed or after.status not in _PEGIN_TRANSITIONS[before.status]:
+        raise _fail(
+            ReasonCode.PEGIN_ILLEGAL_TRANSITION,
+            f"{where}: {before.status} -> {after.status}"
+            + (f", changed {', '.join(changed)}" if changed else ""),
+        )
+
+
+def check_pegout_step(before: PegOut, after: PegOut | None) -> None:
+    """A peg-out of snapshot ``i - 1`` in snapshot ``i``: still there (PEGOUT_REMOVED),
+    its status moved along :data:`TRANSITIONS`, its request unchanged, and an
+    authorization or txid, once set, unchanged (PEGOUT_ILLEGAL_TRANSITION)."""
+    where = f"peg-out {before.id}"
+    if after is None:
+        raise _fail(ReasonCode.PEGOUT_REMOVED, f"{where} is gone")
+    fixed = ["l2_source", "btc_destination", "amount", "fee", "nonce", "requested_at"]
+    fixed += [n for n in ("anchor_ref", "btc_txid", "reason") if getattr(before, n) is not None]
+    if before.signatures:
+        fixed.append("signatures")
+    changed = _moved(before, after, fixed)
+    if changed or after.status not in TRANSITIONS[before.status]:
+        raise _fail(
+            ReasonCode.PEGOUT_ILLEGAL_TRANSITION,
+            f"{where}: {before.status} -> {after.status}"
+            + (f", changed {', '.join(changed)}" if changed else ""),
+        )
