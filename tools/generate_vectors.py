@@ -1160,6 +1160,7 @@ def snapshot_vectors() -> VectorFile:
             flags=("Schedule",),
         )
     fl_round_and_telemetry_cases(vf, invalid, state, snapshot, bad_doc)
+    bridge_snapshot_cases(vf, invalid, examples.chain_states()[2], bad_text)
     bad_doc(
         "anchor commitment is not the hash of its fields",
         "ANCHOR_COMMITMENT_MISMATCH",
@@ -1441,6 +1442,177 @@ def fl_round_and_telemetry_cases(
             lambda d: batch(d).update(samples=[]))  # fmt: skip
 
 
+def _signed(message: bytes, secrets: Any) -> tuple[bytes, ...]:
+    from ailee.bridge import sign
+
+    return tuple(sorted(sign(message, secret, bytes(32)) for secret in secrets))
+
+
+def bridge_chain_cases(
+    vf: VectorFile,
+    invalid: list[dict[str, Any]],
+    states: list[L2State],
+    doc: Callable[[L2State], str],
+) -> None:
+    """Chain cases of spec 19.5: each state is valid alone, the step is not."""
+    from ailee.bridge import pegout_id
+
+    vf.note("Peg", "CAN_OF_WORMS", "A peg record changed illegally between snapshots.")
+    first, second, third = states
+    deposit, pegout = third.pegins[0], third.pegouts[0]
+
+    def case(comment: str, code: str, forged: L2State) -> None:
+        documents = [doc(first), doc(second), doc(forged)]
+        vf.add(invalid, comment, {"documents": documents}, code=code, flags=("Peg",))
+
+    other = dataclasses.replace(deposit, btc_txid=h32("another deposit"))
+    case("a minted deposit replaced by another of the same value", "PEGIN_REMOVED",
+         dataclasses.replace(third, pegins=(other,)))  # fmt: skip
+    moved = dataclasses.replace(deposit, l2_destination="carol")
+    case("a minted deposit credited to another account", "PEGIN_ILLEGAL_TRANSITION",
+         dataclasses.replace(third, pegins=(moved,)))  # fmt: skip
+    # Another peg-out of the same value takes the requested one's place: conserved, but
+    # the first is gone (and the new one would need requesting at sequence 2).
+    script = pegout.btc_destination
+    swapped_id = pegout_id("alice", 2, script, pegout.amount, pegout.fee)
+    swapped = dataclasses.replace(pegout, id=swapped_id, nonce=2, status="requested",
+                                  anchor_ref=None, signatures=(), requested_at=2)  # fmt: skip
+    case("a requested peg-out removed", "PEGOUT_REMOVED",
+         dataclasses.replace(third, pegouts=(swapped,)))  # fmt: skip
+    jumped = dataclasses.replace(pegout, status="confirmed", btc_txid=h32("payout tx"))
+    case("requested to confirmed in one step", "PEGOUT_ILLEGAL_TRANSITION",
+         dataclasses.replace(third, pegouts=(jumped,)))  # fmt: skip
+    # Bob asks for a peg-out that claims an earlier request sequence.
+    bob = next(a for a in third.accounts if a.id == "bob")
+    amount, fee = 1_000_000, 10_000
+    late = PegOut(pegout_id("bob", 0, script, amount, fee), "bob", script, amount, fee,
+                  "requested", None, nonce=0, requested_at=1)  # fmt: skip
+    accounts = tuple(
+        dataclasses.replace(a, balance=a.balance - amount - fee, nonce=1) if a is bob else a
+        for a in third.accounts
+    )
+    case("a peg-out new at sequence 2 that says it was requested at 1",
+         "PEGOUT_REQUEST_SEQUENCE",
+         dataclasses.replace(third, accounts=accounts, pegouts=(*third.pegouts, late)))  # fmt: skip
+
+
+def bridge_snapshot_cases(
+    vf: VectorFile,
+    invalid: list[dict[str, Any]],
+    third: L2State,
+    bad_text: Callable[[str, str, str, str], None],
+) -> None:
+    """Snapshot cases of spec 19.1-19.4, on the third example state (an authorized
+    peg-out, two federation epochs): each forged state has its true root, so the
+    bridge check is the first to fail."""
+    from ailee.bridge import authorization_message, federation_change_message, pegout_id
+
+    examples = _examples()
+    secrets = examples.SECRETS
+    vf.note("Bridge", "FUNCTIONALITY", "A peg record or the federation breaks a bridge rule.")
+    epoch0, epoch1 = third.federation
+    deposit, pegout = third.pegins[0], third.pegouts[0]
+    anchor0 = third.anchors[0]
+
+    def case(comment: str, code: str, forged: L2State) -> None:
+        snapshot = Snapshot.of(forged)
+        vf.add(invalid, comment, {"document": snapshot_to_json(snapshot),
+                                  "root": snapshot.state_root.hex()},
+               code=code, flags=("Bridge",))  # fmt: skip
+
+    def with_epoch1(**changes: Any) -> L2State:
+        changed = dataclasses.replace(epoch1, **changes)
+        return dataclasses.replace(third, federation=(epoch0, changed))
+
+    def resigned_epoch1(signers: Any) -> L2State:
+        unsigned = dataclasses.replace(epoch1, authorization=())
+        message = federation_change_message(unsigned)
+        return with_epoch1(authorization=_signed(message, signers))
+
+    def with_pegout(**changes: Any) -> L2State:
+        return dataclasses.replace(third, pegouts=(dataclasses.replace(pegout, **changes),))
+
+    def new_request(**changes: Any) -> PegOut:
+        fields = {"amount": pegout.amount, "fee": pegout.fee,
+                  "btc_destination": pegout.btc_destination, **changes}  # fmt: skip
+        fields["id"] = pegout_id(pegout.l2_source, pegout.nonce, fields["btc_destination"],
+                                 fields["amount"], fields["fee"])  # fmt: skip
+        return dataclasses.replace(pegout, **fields)
+
+    def resigned_pegout(record: PegOut, signers: Any) -> L2State:
+        message = authorization_message(record, anchor0.commitment)
+        signed = dataclasses.replace(record, signatures=_signed(message, signers))
+        return dataclasses.replace(third, pegouts=(signed,))
+
+    case("federation epoch 1 in force from sequence 0", "FEDERATION_EPOCH_ORDER",
+         with_epoch1(from_sequence=0))  # fmt: skip
+    case("federation change signed by one of two needed", "QUORUM_NOT_MET",
+         resigned_epoch1(secrets[1:2]))  # fmt: skip
+    case("federation change signed by a key of the new epoch only", "QUORUM_SIGNER_UNKNOWN",
+         resigned_epoch1(secrets[2:4]))  # fmt: skip
+    flipped = bytearray(epoch1.authorization[0])
+    flipped[-1] ^= 1
+    corrupted = tuple(sorted((bytes(flipped), *epoch1.authorization[1:])))
+    case("federation change with a corrupted signature", "QUORUM_BAD_SIGNATURE",
+         with_epoch1(authorization=corrupted))  # fmt: skip
+    unsigned = dataclasses.replace(epoch1, authorization=())
+    message = federation_change_message(unsigned)
+    from ailee.bridge import sign
+
+    twice = tuple(sorted(sign(message, secrets[1], bytes([k]) * 32) for k in (1, 2)))
+    case("federation change signed twice by one signer", "QUORUM_DUPLICATE_SIGNER",
+         with_epoch1(authorization=twice))  # fmt: skip
+    case("peg-in naming a federation epoch that does not exist", "PEGIN_EPOCH_UNKNOWN",
+         dataclasses.replace(third, pegins=(dataclasses.replace(deposit, epoch=5),)))  # fmt: skip
+    small = dataclasses.replace(deposit, amount=50_000 + deposit.fee)
+    case("peg-in below the federation's minimum", "PEGIN_AMOUNT_OUT_OF_BOUNDS",
+         dataclasses.replace(third, pegins=(small,)))  # fmt: skip
+    case("peg-in fee other than the policy's", "PEGIN_FEE_MISMATCH",
+         dataclasses.replace(third, pegins=(dataclasses.replace(deposit, fee=0),)))  # fmt: skip
+    case("peg-out id not derived from its request", "PEGOUT_ID_MISMATCH",
+         with_pegout(id="pegout-0001"))  # fmt: skip
+    case("peg-out requested after the snapshot's sequence", "PEGOUT_REQUEST_IN_FUTURE",
+         with_pegout(requested_at=3))  # fmt: skip
+    op_return = bytes.fromhex("6a0b") + b"hello world"
+    case("peg-out to an OP_RETURN script", "PEGOUT_DESTINATION_UNSPENDABLE",
+         dataclasses.replace(third, pegouts=(new_request(btc_destination=op_return),)))  # fmt: skip
+    case("peg-out of 293 satoshis to P2WPKH (dust: 294)", "PEGOUT_DUST",
+         dataclasses.replace(third, pegouts=(new_request(amount=293),)))  # fmt: skip
+    case("peg-out fee below the policy's minimum", "PEGOUT_FEE_OUT_OF_POLICY",
+         dataclasses.replace(third, pegouts=(new_request(fee=999),)))  # fmt: skip
+    case("broadcast peg-out without a Bitcoin txid", "PEGOUT_FIELDS_INCONSISTENT",
+         with_pegout(status="broadcast"))  # fmt: skip
+    case("authorized against an unknown anchor", "PEGOUT_ANCHOR_UNKNOWN",
+         with_pegout(anchor_ref=h32("no such anchor")))  # fmt: skip
+    own = third.anchors[1].commitment
+    case("authorized against the anchor of its own request sequence",
+         "PEGOUT_ANCHOR_NOT_EARLIER", with_pegout(anchor_ref=own))  # fmt: skip
+    case("peg-out authorized by one of two needed signers", "QUORUM_NOT_MET",
+         resigned_pegout(pegout, secrets[:1]))  # fmt: skip
+    case("peg-out signed by a key of a later epoch", "QUORUM_SIGNER_UNKNOWN",
+         resigned_pegout(pegout, secrets[2:4]))  # fmt: skip
+    bad = bytearray(pegout.signatures[1])
+    bad[40] ^= 1
+    case("peg-out with a corrupted signature", "QUORUM_BAD_SIGNATURE",
+         with_pegout(signatures=(pegout.signatures[0], bytes(bad))))  # fmt: skip
+    richer = tuple(
+        dataclasses.replace(a, balance=a.balance + 1) if a.id == "bob" else a
+        for a in third.accounts
+    )
+    case("one satoshi more in balances than was pegged in", "CONSERVATION_VIOLATED",
+         dataclasses.replace(third, accounts=richer))  # fmt: skip
+    text = snapshot_to_json(Snapshot.of(third))
+    doc = json.loads(text)
+    epoch_doc = doc["sections"]["federation"][0]
+    epoch_doc["pegin_min"] = epoch_doc["pegin_max"] + 1
+    bad_text("federation peg-in minimum above its maximum", "FEDERATION_POLICY_INVALID",
+             "Schema", json.dumps(doc, indent=2))  # fmt: skip
+    doc = json.loads(text)
+    doc["sections"]["pegins"][0]["fee"] = doc["sections"]["pegins"][0]["amount"] + 1
+    bad_text("peg-in fee above its amount", "AMOUNT_OUT_OF_RANGE", "Schema",
+             json.dumps(doc, indent=2))  # fmt: skip
+
+
 def json_state(text: str) -> L2State:
     from ailee.snapshot import snapshot_from_json
 
@@ -1504,8 +1676,15 @@ def chain_vectors() -> VectorFile:
         {"documents": [doc(first), doc(second), doc(third)]},
     )
     vf.add(valid, "a single snapshot is a chain of one", {"documents": [doc(second)]})
+    bridged = examples.chain_states()
+    vf.add(
+        valid,
+        "three snapshots: a peg-out requested, then authorized; a federation change",
+        {"documents": [doc(state) for state in bridged]},
+    )
 
     invalid = vf.group("invalid")
+    bridge_chain_cases(vf, invalid, bridged, doc)
 
     def relinked(state: L2State, **header: Any) -> L2State:
         fields = {name: getattr(state.header, name) for name, _ in Header.FIELDS}
