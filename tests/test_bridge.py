@@ -1,0 +1,180 @@
+"""The bridge rules (ailee.bridge): known answers, every transition, every quorum fault."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import sys
+from typing import Any
+
+import pytest
+
+from ailee.bridge import (
+    TRANSITIONS,
+    authorization_message,
+    check_pegin_step,
+    check_pegout_step,
+    conservation_difference,
+    dust_threshold,
+    federation_at,
+    pegin_fee,
+    pegout_id,
+    sign,
+    verify_quorum,
+)
+from ailee.errors import DecodeError, ReasonCode, VerificationError
+from ailee.state import FederationConfig, PegIn, PegOut
+from tests.helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+import make_examples  # noqa: E402
+
+SECRETS = make_examples.SECRETS
+FEDERATION = make_examples.FEDERATION_0
+
+
+def code_of(call: Any) -> ReasonCode:
+    with pytest.raises((VerificationError, DecodeError)) as info:
+        call()
+    return info.value.code  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("script", "dust"),
+    [
+        ("76a914" + "11" * 20 + "88ac", 546),  # P2PKH
+        ("a914" + "11" * 20 + "87", 540),  # P2SH
+        ("0014" + "11" * 20, 294),  # P2WPKH
+        ("0020" + "11" * 32, 330),  # P2WSH
+        ("5120" + "11" * 32, 330),  # P2TR
+        ("6028" + "11" * 40, 354),  # witness v16, 40-byte program: 8+1+42 + 67 = 118
+        ("0015" + "11" * 21, 297),  # v0 with 21 bytes is still a witness program to Core
+        ("51", 3 * (8 + 1 + 1 + 148)),  # bare OP_TRUE: not a witness program
+    ],
+)
+def test_dust_thresholds_are_bitcoin_cores(script: str, dust: int) -> None:
+    assert dust_threshold(bytes.fromhex(script)) == dust
+
+
+def test_fees_ids_and_epochs() -> None:
+    policy = dataclasses.replace(FEDERATION, pegin_fee_fixed=500, pegin_fee_ppm=2_500)
+    assert pegin_fee(policy, 1_000_000) == 500 + 2_500
+    assert pegin_fee(policy, 399) == 500  # 399 * 2500 // 10**6 = 0
+    script = bytes.fromhex("0014") + bytes(20)
+    first = pegout_id("alice", 1, script, 10_000, 1_000)
+    assert first == pegout_id("alice", 1, script, 10_000, 1_000)  # no clock, no randomness
+    assert len(first) == 64
+    assert first != pegout_id("alice", 2, script, 10_000, 1_000)  # the nonce separates
+    epoch1 = dataclasses.replace(FEDERATION, epoch=1, from_sequence=5)
+    assert federation_at((FEDERATION, epoch1), 4) is FEDERATION
+    assert federation_at((FEDERATION, epoch1), 5) is epoch1
+    assert code_of(lambda: federation_at((), 0)) is ReasonCode.FEDERATION_EPOCH_ORDER
+
+
+def _pegout(**changes: Any) -> PegOut:
+    script = bytes.fromhex("0014") + bytes(20)
+    base = PegOut(pegout_id("a", 0, script, 10_000, 1_000), "a", script, 10_000, 1_000,
+                  "requested", None)  # fmt: skip
+    return dataclasses.replace(base, **changes)
+
+
+def test_quorum_walk_reports_the_first_fault() -> None:
+    message = authorization_message(_pegout(), bytes(32))
+    entries = sorted(sign(message, secret, bytes(32)) for secret in SECRETS[:3])
+    assert verify_quorum(message, entries, FEDERATION) == 3
+    assert verify_quorum(message, entries[:2], FEDERATION) == 2
+    assert code_of(lambda: verify_quorum(message, entries[:1], FEDERATION)) is (
+        ReasonCode.QUORUM_NOT_MET
+    )
+    outsider = sign(message, SECRETS[3], bytes(32))
+    mixed = sorted([*entries[:2], outsider])
+    assert code_of(lambda: verify_quorum(message, mixed, FEDERATION)) is (
+        ReasonCode.QUORUM_SIGNER_UNKNOWN
+    )
+    again = sign(message, SECRETS[0], bytes([7]) * 32)  # the same signer, another nonce
+    doubled = sorted([*entries, again])
+    assert code_of(lambda: verify_quorum(message, doubled, FEDERATION)) is (
+        ReasonCode.QUORUM_DUPLICATE_SIGNER
+    )
+    broken = bytearray(entries[0])
+    broken[50] ^= 0x10
+    assert code_of(lambda: verify_quorum(message, [bytes(broken), *entries[1:]], FEDERATION)) is (
+        ReasonCode.QUORUM_BAD_SIGNATURE
+    )
+    other = authorization_message(_pegout(), b"\x01" * 32)  # another anchor
+    assert code_of(lambda: verify_quorum(other, entries, FEDERATION)) is (
+        ReasonCode.QUORUM_BAD_SIGNATURE
+    )
+
+
+def _as(status: str) -> PegOut:
+    """A peg-out with the fields its status needs (spec 19.3, rule 6)."""
+    fields: dict[str, Any] = {"status": status}
+    if status in ("authorized", "broadcast", "confirmed"):
+        fields.update(anchor_ref=b"\x01" * 32, signatures=(b"\x02" * 96,))
+    if status in ("broadcast", "confirmed"):
+        fields["btc_txid"] = b"\x03" * 32
+    if status in ("failed", "expired"):
+        fields["reason"] = "timeout"
+    return _pegout(**fields)
+
+
+@pytest.mark.parametrize(("before", "after"), list(itertools.product(TRANSITIONS, repeat=2)))
+def test_every_status_pair(before: str, after: str) -> None:
+    """Exactly the moves of TRANSITIONS are accepted (the fields of the earlier status
+    kept where the later one has them)."""
+    old, new = _as(before), _as(after)
+    if before in ("authorized", "broadcast") and after in ("failed", "expired"):
+        new = dataclasses.replace(new, anchor_ref=old.anchor_ref, signatures=old.signatures,
+                                  btc_txid=old.btc_txid)  # fmt: skip
+    if after in TRANSITIONS[before]:
+        check_pegout_step(old, new)
+    else:
+        assert code_of(lambda: check_pegout_step(old, new)) is ReasonCode.PEGOUT_ILLEGAL_TRANSITION
+
+
+def test_a_request_or_authorization_never_changes() -> None:
+    authorized = _as("authorized")
+    for change in ({"amount": 9_999}, {"btc_destination": b"\x51"}, {"nonce": 1},
+                   {"anchor_ref": b"\x09" * 32}, {"signatures": (b"\x05" * 96,)}):  # fmt: skip
+        changed = dataclasses.replace(authorized, **change)
+        assert code_of(lambda c=changed: check_pegout_step(authorized, c)) is (
+            ReasonCode.PEGOUT_ILLEGAL_TRANSITION
+        )
+    assert code_of(lambda: check_pegout_step(authorized, None)) is ReasonCode.PEGOUT_REMOVED
+
+
+def test_pegin_steps() -> None:
+    deposit = PegIn(b"\x04" * 32, 0, 200_000, "alice", "pending", 1_000, 0)
+    for status in ("pending", "confirmed", "minted", "rejected"):
+        later = dataclasses.replace(deposit, status=status)
+        check_pegin_step(deposit, later)  # forward (or staying) from pending: allowed
+        if status != "pending":
+            assert code_of(lambda lt=later: check_pegin_step(lt, deposit)) is (
+                ReasonCode.PEGIN_ILLEGAL_TRANSITION
+            )
+    assert code_of(lambda: check_pegin_step(deposit, None)) is ReasonCode.PEGIN_REMOVED
+    assert (
+        code_of(lambda: check_pegin_step(deposit, dataclasses.replace(deposit, fee=999)))
+        is ReasonCode.PEGIN_ILLEGAL_TRANSITION
+    )
+
+
+def test_conservation_counts_what_left_and_what_was_refunded() -> None:
+    states = make_examples.chain_states()
+    assert [conservation_difference(s) for s in states] == [0, 0, 0]
+    third = states[2]
+    failed = dataclasses.replace(third.pegouts[0], status="failed", reason="timeout")
+    refunded = dataclasses.replace(third, pegouts=(failed,))
+    # A failed peg-out no longer counts: until the source gets it back, value is missing.
+    assert conservation_difference(refunded) == -(failed.amount + failed.fee)
+
+
+def test_federation_policy_and_fee_bounds_are_read_strictly() -> None:
+    key = FEDERATION.signers[0]
+    with pytest.raises(DecodeError) as info:
+        FederationConfig(0, 1, (key,), pegin_min=10, pegin_max=9)
+    assert info.value.code is ReasonCode.FEDERATION_POLICY_INVALID
+    with pytest.raises(DecodeError) as info:
+        PegIn(b"\x04" * 32, 0, 100, "a", "minted", 101, 0)
+    assert info.value.code is ReasonCode.AMOUNT_OUT_OF_RANGE
