@@ -27,7 +27,7 @@ from ailee.state import FederationConfig, PegIn, PegOut
 from tests.helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-import make_examples  # noqa: E402
+import make_examples
 
 SECRETS = make_examples.SECRETS
 FEDERATION = make_examples.FEDERATION_0

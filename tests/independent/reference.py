@@ -295,17 +295,22 @@ def k_sorted_list(inner: Any, lo: int, hi: int) -> Any:
 
 
 B32 = k_bytes(32, 32)
+B96 = k_bytes(96, 96)
 HEADER = [("version", k_uint()), ("chain_id", k_id), ("sequence", k_uint()),
           ("prev_state_root", B32), ("timestamp_ms", k_uint())]  # fmt: skip
 RECORDS: dict[str, list[tuple[str, Any]]] = {
     "accounts": [("id", k_id), ("balance", k_amount), ("nonce", k_uint())],
     "pegins": [("btc_txid", B32), ("vout", k_uint(0, 2**32 - 1)), ("amount", k_amount),
                ("l2_destination", k_id),
-               ("status", k_enum("pending", "confirmed", "minted", "rejected"))],
+               ("status", k_enum("pending", "confirmed", "minted", "rejected")),
+               ("fee", k_amount), ("epoch", k_uint())],
     "pegouts": [("id", k_id), ("l2_source", k_id), ("btc_destination", k_bytes(1, 10000)),
                 ("amount", k_amount), ("fee", k_amount),
-                ("status", k_enum("requested", "signed", "broadcast", "confirmed", "rejected")),
-                ("anchor_ref", k_optional(B32))],
+                ("status", k_enum("requested", "authorized", "broadcast", "confirmed",
+                                  "failed", "expired")),
+                ("anchor_ref", k_optional(B32)), ("nonce", k_uint()),
+                ("requested_at", k_uint()), ("signatures", k_sorted_list(B96, 0, 1000)),
+                ("btc_txid", k_optional(B32)), ("reason", k_optional(k_id))],
     "anchors": [("sequence", k_uint()), ("timestamp_ms", k_uint()), ("state_root", B32),
                 ("recovery_metadata", B32), ("prev_commitment", B32), ("commitment", B32)],
     "tasks": [("id", k_id), ("task_type", k_id), ("priority", k_uint(0, 255)),
@@ -317,7 +322,13 @@ RECORDS: dict[str, list[tuple[str, Any]]] = {
                  ("anchor_sequence", k_uint()),
                  ("status", k_enum("open", "challenged", "approved", "rejected"))],
     "federation": [("epoch", k_uint()), ("threshold", k_uint(1, 1000)),
-                   ("signers", k_sorted_list(B32, 1, 1000))],
+                   ("signers", k_sorted_list(B32, 1, 1000)),
+                   ("deposit_scripts", k_sorted_list(k_bytes(1, 10000), 0, 100)),
+                   ("min_confirmations", k_uint(1, 1_000_000)),
+                   ("pegin_min", k_amount), ("pegin_max", k_amount),
+                   ("pegin_fee_fixed", k_amount), ("pegin_fee_ppm", k_uint(0, 1_000_000)),
+                   ("pegout_fee_min", k_amount), ("pegout_fee_max", k_amount),
+                   ("from_sequence", k_uint()), ("authorization", k_sorted_list(B96, 0, 1000))],
 }  # fmt: skip
 
 
@@ -333,7 +344,14 @@ def exact_fields(obj: Any, names: list[str]) -> dict[str, Any]:
 
 def read_map(obj: Any, spec: list[tuple[str, Any]], json_form: bool) -> dict[str, Any]:
     exact_fields(obj, [n for n, _ in spec])
-    return {n: kind(obj[n], json_form) for n, kind in spec}
+    out: dict[str, Any] = {}
+    for name, kind in spec:
+        out[name] = kind(obj[name], json_form)
+        # 6.3, PegIn: `fee` "at most `amount`" is part of that field's row, so it is
+        # checked as the field is read (before `epoch`).
+        if name == "fee" and "l2_destination" in out and out["fee"] > out["amount"]:
+            raise Rejected("AMOUNT_OUT_OF_RANGE")
+    return out
 
 
 def read_header(obj: Any, json_form: bool) -> dict[str, Any]:
@@ -347,8 +365,12 @@ def read_record(section: str, obj: Any, json_form: bool) -> dict[str, Any]:
     if section not in RECORDS:
         raise Rejected("SECTION_UNKNOWN")
     record = read_map(obj, RECORDS[section], json_form)
-    if section == "federation" and record["threshold"] > len(record["signers"]):
-        raise Rejected("FEDERATION_THRESHOLD_INVALID")
+    if section == "federation":
+        if record["threshold"] > len(record["signers"]):
+            raise Rejected("FEDERATION_THRESHOLD_INVALID")
+        if (record["pegin_min"] > record["pegin_max"]
+                or record["pegout_fee_min"] > record["pegout_fee_max"]):  # fmt: skip
+            raise Rejected("FEDERATION_POLICY_INVALID")
     return record
 
 
@@ -663,6 +685,9 @@ def check_snapshot(data: bytes) -> tuple[list[str], Any]:
     else:
         if root != claimed:
             failures.append("STATE_ROOT_MISMATCH")
+    from tests.independent import reference_bridge as bridge
+
+    failures.extend(bridge.check_snapshot(header, sections))
     if schedule is not None:
         from tests.independent import reference_scheduling as sched
 
@@ -699,6 +724,14 @@ def check_chain(documents: list[bytes]) -> list[str]:
         kept = b[1]["anchors"][: len(a[1]["anchors"])]
         if kept != a[1]["anchors"]:
             failures.append("CHAIN_ANCHORS_REWRITTEN")
+        from tests.independent import reference_bridge as bridge
+
+        pegins = bridge.check_pegin_step(a[1]["pegins"], b[1]["pegins"])
+        if pegins:
+            failures.append(pegins)
+        pegouts = bridge.check_pegout_step(a[1]["pegouts"], b[1]["pegouts"], cur["sequence"])
+        if pegouts:
+            failures.append(pegouts)
     known = {r[0]["sequence"]: r for _, r in results if r is not None and r[2] is not None}
     for _, r in results:
         if r is None:
