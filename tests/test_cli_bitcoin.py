@@ -70,7 +70,7 @@ def test_spv_json_and_raw_headers(capsys: pytest.CaptureFixture[str], tmp_path: 
     result = json.loads(out)
     assert result["ok"] is True
     assert result["height"] == 1
-    assert result["confirmations"] == 6
+    assert result["confirmations"] == 102
     assert result["network"] == "regtest"
     assert len(result["txids"]) == 1
 
@@ -160,9 +160,10 @@ def test_verify_with_evidence(capsys: pytest.CaptureFixture[str], tmp_path: Path
         "evidence.decode",
         "evidence.headers",
         "evidence.anchor[0]",
+        "evidence.pegin[0]",
     ]
     status, _, err = run(
-        capsys, str(SNAPSHOT), "--evidence", str(EVIDENCE), "--min-confirmations", "7"
+        capsys, str(SNAPSHOT), "--evidence", str(EVIDENCE), "--min-confirmations", "103"
     )
     assert status == 1
     assert last_line(err).startswith("ailee-l2-verify: SPV_TOO_FEW_CONFIRMATIONS: ")

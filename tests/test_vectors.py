@@ -25,8 +25,6 @@ NOT_IN_VECTORS = {
     ReasonCode.FILE_UNREADABLE: "command line only",
     ReasonCode.VECTOR_CASE_FAILED: "reported by the vector runner itself",
     ReasonCode.INTERNAL_ERROR: "a bug, never expected",
-    ReasonCode.TX_OUTPUT_AMOUNT_MISMATCH: "Transaction.check_output, for the bridge's peg-ins",
-    ReasonCode.TX_OUTPUT_SCRIPT_MISMATCH: "Transaction.check_output, for the bridge's peg-ins",
     ReasonCode.TAPROOT_TWEAK_INVALID: "needs a TapTweak hash >= the curve order (a preimage)",
 }
 

@@ -997,6 +997,8 @@ def evidence_vectors(vector_file: Callable[..., Any], states: list[Any]) -> Any:
     case(valid, "OP_RETURN anchor of sequence 0 and Taproot anchor of sequence 1")
     case(valid, "only the Taproot anchor", lambda d: d["anchors"].pop(0))
     case(valid, "exactly the confirmations required", min_conf=6)
+    pegs = peg_cases(vf, state)
+    pegs(valid, "valid")
     invalid = vf.group("invalid")
     e, i = ("Evidence",), ("Input",)
     case(invalid, "7 confirmations required", min_conf=7, code="SPV_TOO_FEW_CONFIRMATIONS", flags=e)
@@ -1091,7 +1093,76 @@ def evidence_vectors(vector_file: Callable[..., Any], states: list[Any]) -> Any:
         code="INPUT_TOO_LARGE",
         flags=i,
     )
+    pegs(invalid, "invalid")
     return vf
+
+
+def peg_cases(vf: Any, third: Any) -> Callable[[list[Any], str], None]:
+    """Peg-in and peg-out evidence (spec 16.10 and 19): alice's deposit with the 102
+    confirmations its epoch requires, and her peg-out confirmed and paid in full. The
+    returned function adds the valid or the invalid cases to a group."""
+    import dataclasses
+
+    import make_examples as ex
+
+    pegout = third.pegouts[0]
+    other_script = b"\x51\x20" + rt.sha256d(b"not bob")
+    payout = rt.Tx(
+        [(rt.sha256d(b"federation utxo"), 0, b"", 0xFFFFFFFD)],
+        [(pegout.amount, pegout.btc_destination), (pegout.amount, other_script),
+         (5_000, pegout.btc_destination)],
+    )  # fmt: skip
+    confirmed = dataclasses.replace(pegout, status="confirmed", btc_txid=payout.txid()[::-1])
+    state = dataclasses.replace(third, pegouts=(confirmed,))
+    anchor = state.anchors[0]
+    evidence = rt.evidence_document(
+        [(anchor.sequence, anchor_script(anchor.commitment), None)], 102,
+        deposits=[ex.DEPOSIT_TX], payouts=[(pegout.id, payout, 0)],
+    )  # fmt: skip
+
+    def case(tests: list[Any], comment: str, change: Any = None, snapshot: Any = state,
+             code: str | None = None) -> None:  # fmt: skip
+        doc = copy.deepcopy(evidence)
+        if change is not None:
+            change(doc)
+        fields = {"document": snapshot_to_json(Snapshot.of(snapshot)), "evidence": doc,
+                  "min_confirmations": 6}  # fmt: skip
+        vf.add(tests, comment, fields, code=code, flags=("Evidence",) if code else ())
+
+    def epoch0(**changes: Any) -> Any:
+        first, *rest = state.federation
+        return dataclasses.replace(state, federation=(dataclasses.replace(first, **changes), *rest))
+
+    def add(tests: list[Any], kind: str) -> None:
+        if kind == "valid":
+            case(tests, "a deposit with 102 confirmations and a peg-out paid in full")
+        else:
+            invalid_cases(tests)
+
+    def invalid_cases(invalid: list[Any]) -> None:
+        _peg_invalid_cases(invalid, case, epoch0, other_script)
+
+    return add
+
+
+def _peg_invalid_cases(invalid: list[Any], case: Any, epoch0: Any, other_script: bytes) -> None:
+    case(invalid, "deposit evidence for an outpoint with no peg-in",
+         lambda d: d["pegins"][0].update(vout=1), code="EVIDENCE_PEGIN_UNKNOWN")  # fmt: skip
+    case(invalid, "the deposit does not pay the epoch's deposit script",
+         snapshot=epoch0(deposit_scripts=(other_script,)), code="PEGIN_NOT_TO_DEPOSIT")  # fmt: skip
+    case(invalid, "the epoch requires 103 confirmations",
+         snapshot=epoch0(min_confirmations=103), code="SPV_TOO_FEW_CONFIRMATIONS")  # fmt: skip
+    case(invalid, "peg-out evidence for an unknown peg-out",
+         lambda d: d["pegouts"][0].update(id="pegout-9"),
+         code="EVIDENCE_PEGOUT_UNKNOWN")  # fmt: skip
+    case(invalid, "peg-out evidence of another transaction",
+         lambda d: d["pegouts"][0].update(tx=d["pegins"][0]["tx"],
+                                          txoutproof=d["pegins"][0]["txoutproof"]),
+         code="PEGOUT_TXID_MISMATCH")  # fmt: skip
+    case(invalid, "the peg-out's amount paid to another script",
+         lambda d: d["pegouts"][0].update(vout=1), code="TX_OUTPUT_SCRIPT_MISMATCH")  # fmt: skip
+    case(invalid, "the peg-out's destination paid less",
+         lambda d: d["pegouts"][0].update(vout=2), code="TX_OUTPUT_AMOUNT_MISMATCH")  # fmt: skip
 
 
 def bitcoin_vector_files(

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import regtest
+
 from ailee.anchors import anchor_script, make_anchor
 from ailee.bridge import authorization_message, federation_change_message, pegout_id, sign
 from ailee.fl import CarriedRound, ClientUpdate, RoundsAttachment, round_hash, round_record
@@ -83,8 +86,11 @@ FEDERATION_0 = FederationConfig(
     pegin_max=100 * 10**8, pegin_fee_fixed=PEGIN_FEE, pegout_fee_min=1_000,
     pegout_fee_max=1_000_000,
 )  # fmt: skip
-DEPOSIT = PegIn(hashlib.sha256(b"example deposit 1").digest(), 0,
-                175_000_000 + PEGIN_FEE, "alice", "minted", PEGIN_FEE, 0)  # fmt: skip
+#: Alice's deposit: a made-up regtest transaction paying the deposit script, proven in
+#: examples/evidence.json with the epoch's 102 confirmations.
+DEPOSIT_TX = regtest.deposit_transaction(DEPOSIT_SCRIPT, 175_000_000 + PEGIN_FEE)
+DEPOSIT = PegIn(DEPOSIT_TX.txid()[::-1], 0, 175_000_000 + PEGIN_FEE, "alice", "minted",
+                PEGIN_FEE, 0)  # fmt: skip
 BOB_SCRIPT = bytes.fromhex("0014") + hashlib.sha256(b"bob's bitcoin key").digest()[:20]
 
 
@@ -289,12 +295,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def evidence(state: L2State) -> dict[str, object]:
-    """Anchor evidence for ``state``'s anchors on a made-up regtest chain (6 blocks)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import regtest
-
+    """Evidence for ``state``'s anchors and alice's deposit on a made-up regtest chain:
+    both in block 1, then 101 more blocks (the deposit needs 102 confirmations)."""
     outputs = [(a.sequence, anchor_script(a.commitment), None) for a in state.anchors]
-    return regtest.evidence_document(outputs, confirmations=6)  # type: ignore[no-any-return]
+    return regtest.evidence_document(outputs, confirmations=102, deposits=[DEPOSIT_TX])
 
 
 if __name__ == "__main__":

@@ -231,15 +231,26 @@ def anchor_transaction(script_pubkey: bytes, amount: int, tag: int) -> Tx:
     )
 
 
+def deposit_transaction(script_pubkey: bytes, amount: int) -> Tx:
+    """A deposit to the federation: output 0 pays ``script_pubkey`` (made-up input)."""
+    return anchor_transaction(script_pubkey, amount, 0xD0)
+
+
 def evidence_document(
     outputs: list[tuple[int, bytes, tuple[bytes, list[bytes]] | None]],
     confirmations: int,
+    deposits: list[Tx] | None = None,
+    payouts: list[tuple[str, Tx, int]] | None = None,
 ) -> dict[str, object]:
     """An ``ailee-anchor-evidence`` document on a made-up regtest chain.
 
     ``outputs``: (sequence, scriptPubKey, taproot (internal key, path) or None). All
-    anchoring transactions go in block 1, followed by ``confirmations - 1`` blocks.
+    anchoring transactions, then the ``deposits`` (each proving its output 0 as a
+    peg-in), then the ``payouts`` ((peg-out id, transaction, output index)), go in
+    block 1, followed by ``confirmations - 1`` blocks.
     """
+    deposits = deposits or []
+    payouts = payouts or []
     genesis_hash = bytes.fromhex(
         "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"
     )[::-1]
@@ -247,7 +258,8 @@ def evidence_document(
         anchor_transaction(spk, 0 if spk[:1] == b"\x6a" else 50_000, k)
         for k, (_, spk, _) in enumerate(outputs)
     ]
-    raw, all_txs = block(genesis_hash, 1, REGTEST_GENESIS_TIME + 600, txs)
+    paid = [tx for _, tx, _ in payouts]
+    raw, all_txs = block(genesis_hash, 1, REGTEST_GENESIS_TIME + 600, [*txs, *deposits, *paid])
     header = raw[:80]
     on_top = mine_chain(sha256d(header), REGTEST_GENESIS_TIME + 600, confirmations - 1)
     txids = [tx.txid() for tx in all_txs]
@@ -264,7 +276,7 @@ def evidence_document(
                 else {"internal_key": taproot[0].hex(), "path": [h.hex() for h in taproot[1]]},
             }
         )
-    return {
+    document: dict[str, object] = {
         "format": "ailee-anchor-evidence",
         "version": 1,
         "network": "regtest",
@@ -272,6 +284,27 @@ def evidence_document(
         "header_chains": [[h.hex() for h in [header, *on_top]]],
         "anchors": items,
     }
+    if deposits:
+        document["pegins"] = [
+            {
+                "tx": tx.serialize().hex(),
+                "txoutproof": merkle_block(header, txids, {1 + len(txs) + k}).hex(),
+                "vout": 0,
+            }
+            for k, tx in enumerate(deposits)
+        ]
+    if payouts:
+        first = 1 + len(txs) + len(deposits)
+        document["pegouts"] = [
+            {
+                "id": pegout,
+                "tx": tx.serialize().hex(),
+                "txoutproof": merkle_block(header, txids, {first + k}).hex(),
+                "vout": vout,
+            }
+            for k, (pegout, tx, vout) in enumerate(payouts)
+        ]
+    return document
 
 
 # A network with easy proof of work, for mining retargets in tests and vectors. Like

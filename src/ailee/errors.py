@@ -191,6 +191,10 @@ class ReasonCode(StrEnum):
     # --- anchor evidence ------------------------------------------------------------
     EVIDENCE_ANCHOR_UNKNOWN = "EVIDENCE_ANCHOR_UNKNOWN"
     EVIDENCE_NO_COMMITMENT = "EVIDENCE_NO_COMMITMENT"
+    EVIDENCE_PEGIN_UNKNOWN = "EVIDENCE_PEGIN_UNKNOWN"
+    EVIDENCE_PEGOUT_UNKNOWN = "EVIDENCE_PEGOUT_UNKNOWN"
+    PEGIN_NOT_TO_DEPOSIT = "PEGIN_NOT_TO_DEPOSIT"
+    PEGOUT_TXID_MISMATCH = "PEGOUT_TXID_MISMATCH"
     # --- scheduling ------------------------------------------------------------------
     SCHEDULE_INPUTS_MISMATCH = "SCHEDULE_INPUTS_MISMATCH"
     SCHEDULE_MISMATCH = "SCHEDULE_MISMATCH"
@@ -511,6 +515,18 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ),
     ReasonCode.EVIDENCE_NO_COMMITMENT: (
         "The anchoring transaction has no output committing to the anchor."
+    ),
+    ReasonCode.EVIDENCE_PEGIN_UNKNOWN: (
+        "Peg-in evidence names an outpoint the snapshot's pegins section lacks."
+    ),
+    ReasonCode.EVIDENCE_PEGOUT_UNKNOWN: (
+        "Peg-out evidence names a peg-out the snapshot does not hold as confirmed."
+    ),
+    ReasonCode.PEGIN_NOT_TO_DEPOSIT: (
+        "A deposit output does not pay one of its federation epoch's deposit scripts."
+    ),
+    ReasonCode.PEGOUT_TXID_MISMATCH: (
+        "Peg-out evidence is another transaction than the one the peg-out names."
     ),
     ReasonCode.SCHEDULE_INPUTS_MISMATCH: (
         "The inputs given for a scheduling decision are not the ones its record commits to."

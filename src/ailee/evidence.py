@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ailee import jsoncodec
 from ailee.anchors import MAX_TAPROOT_PATH, parse_anchor_script, verify_taproot_anchor
 from ailee.errors import DecodeError, ReasonCode, VerificationError
-from ailee.fields import check_version, expect_object, hex_to_bytes, wrong_type
+from ailee.fields import check_id, check_version, expect_object, hex_to_bytes, wrong_type
 from ailee.headerchain import Checkpoint, HeaderChain, best_chain, verify_header_chain
 from ailee.headers import HEADER_SIZE
 from ailee.limits import MAX_HEADERS, MAX_UINT
@@ -31,7 +31,7 @@ from ailee.spv import SpvResult, verify_txoutproof
 from ailee.transactions import parse_transaction
 
 if TYPE_CHECKING:
-    from ailee.state import Anchor, L2State
+    from ailee.state import Anchor, L2State, PegIn, PegOut
 
 __all__ = [
     "EVIDENCE_FORMAT",
@@ -39,10 +39,13 @@ __all__ = [
     "AnchorEvidence",
     "AnchorProof",
     "EvidenceItem",
+    "PegEvidence",
     "evidence_from_json",
     "evidence_to_json",
     "verify_anchor_item",
     "verify_evidence_chain",
+    "verify_pegin_item",
+    "verify_pegout_item",
 ]
 
 EVIDENCE_FORMAT: Final = "ailee-anchor-evidence"
@@ -66,6 +69,17 @@ class EvidenceItem:
 
 
 @dataclass(frozen=True, slots=True)
+class PegEvidence:
+    """Evidence for a peg-in (``pegout`` None: the deposit output ``vout`` of ``tx``) or
+    for a confirmed peg-out (``pegout`` its id: output ``vout`` of ``tx`` pays it)."""
+
+    tx: bytes
+    txoutproof: bytes
+    vout: int
+    pegout: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AnchorEvidence:
     """A parsed evidence document."""
 
@@ -73,6 +87,8 @@ class AnchorEvidence:
     checkpoint: Checkpoint | None
     header_chains: tuple[bytes, ...]
     items: tuple[EvidenceItem, ...]
+    pegins: tuple[PegEvidence, ...] = ()
+    pegouts: tuple[PegEvidence, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +155,27 @@ def _item(value: Any, path: str) -> EvidenceItem:
     return EvidenceItem(sequence, tx, txoutproof, vout, taproot)
 
 
+def _peg_item(value: Any, path: str, *, pegout: bool) -> PegEvidence:
+    names = ("id", "tx", "txoutproof", "vout") if pegout else ("tx", "txoutproof", "vout")
+    obj = expect_object(value, path, names)
+    tx = _hex(obj["tx"], f"{path}.tx")
+    txoutproof = _hex(obj["txoutproof"], f"{path}.txoutproof")
+    vout = _uint(obj["vout"], f"{path}.vout", 0xFFFF_FFFF)
+    if not pegout:
+        return PegEvidence(tx, txoutproof, vout)
+    if not isinstance(obj["id"], str):
+        raise wrong_type(f"{path}.id", "string", obj["id"])
+    return PegEvidence(tx, txoutproof, vout, check_id(obj["id"], f"{path}.id"))
+
+
 def evidence_from_json(data: bytes) -> AnchorEvidence:
-    """Read an evidence document strictly (DecodeError with the field's path)."""
+    """Read an evidence document strictly (DecodeError with the field's path). The
+    ``pegins`` and ``pegouts`` lists are optional."""
     doc = jsoncodec.loads(data)
     check_version(doc, "evidence", EVIDENCE_VERSION)
     fields = ("format", "version", "network", "checkpoint", "header_chains", "anchors")
-    obj = expect_object(doc, "evidence", fields)
+    optional = tuple(n for n in ("pegins", "pegouts") if isinstance(doc, dict) and n in doc)
+    obj = expect_object(doc, "evidence", fields + optional)
     if not isinstance(obj["format"], str):
         raise wrong_type("evidence.format", "string", obj["format"])
     if obj["format"] != EVIDENCE_FORMAT:
@@ -181,7 +212,16 @@ def evidence_from_json(data: bytes) -> AnchorEvidence:
             ReasonCode.LIST_NOT_SORTED_UNIQUE,
             "evidence.anchors: sequences must be strictly ascending",
         )
-    return AnchorEvidence(name, checkpoint, tuple(chains), items)
+    pegs = {
+        kind: tuple(
+            _peg_item(value, f"evidence.{kind}[{k}]", pegout=kind == "pegouts")
+            for k, value in enumerate(_list(obj[kind], f"evidence.{kind}", MAX_EVIDENCE_ITEMS))
+        )
+        for kind in optional
+    }
+    return AnchorEvidence(
+        name, checkpoint, tuple(chains), items, pegs.get("pegins", ()), pegs.get("pegouts", ())
+    )
 
 
 def evidence_to_json(evidence: AnchorEvidence) -> str:
@@ -211,6 +251,16 @@ def evidence_to_json(evidence: AnchorEvidence) -> str:
             for item in evidence.items
         ],
     }
+    if evidence.pegins:
+        doc["pegins"] = [
+            {"tx": p.tx.hex(), "txoutproof": p.txoutproof.hex(), "vout": p.vout}
+            for p in evidence.pegins
+        ]
+    if evidence.pegouts:
+        doc["pegouts"] = [
+            {"id": p.pegout, "tx": p.tx.hex(), "txoutproof": p.txoutproof.hex(), "vout": p.vout}
+            for p in evidence.pegouts
+        ]
     return jsoncodec.dumps(doc)
 
 
@@ -262,3 +312,64 @@ def verify_anchor_item(
         verify_taproot_anchor(output.script_pubkey, internal_key, anchor.commitment, path)
         form = "taproot"
     return AnchorProof(anchor, form, transaction.txid, spv)
+
+
+def verify_pegin_item(
+    state: L2State, item: PegEvidence, chain: HeaderChain
+) -> tuple[PegIn, SpvResult]:
+    """A deposit: its transaction is in ``chain`` with the confirmations its federation
+    epoch requires (SPV codes), the snapshot has a peg-in of that outpoint
+    (EVIDENCE_PEGIN_UNKNOWN), the output pays one of the epoch's deposit scripts
+    (PEGIN_NOT_TO_DEPOSIT) and exactly the peg-in's amount (TX_OUTPUT_AMOUNT_MISMATCH)."""
+    transaction = parse_transaction(item.tx)
+    txid = transaction.txid[::-1]  # peg-in records hold the display order
+    pegin = next((p for p in state.pegins if (p.btc_txid, p.vout) == (txid, item.vout)), None)
+    if pegin is None:
+        raise VerificationError(
+            ReasonCode.EVIDENCE_PEGIN_UNKNOWN,
+            f"the snapshot has no peg-in {txid.hex()}:{item.vout}",
+        )
+    if not pegin.epoch < len(state.federation):
+        raise VerificationError(
+            ReasonCode.PEGIN_EPOCH_UNKNOWN, f"no federation epoch {pegin.epoch}"
+        )
+    config = state.federation[pegin.epoch]
+    spv = verify_txoutproof(
+        item.txoutproof, chain, raw_tx=item.tx, min_confirmations=config.min_confirmations
+    )
+    output = transaction.output(item.vout)
+    if output.script_pubkey not in config.deposit_scripts:
+        raise VerificationError(
+            ReasonCode.PEGIN_NOT_TO_DEPOSIT,
+            f"output {item.vout} pays {output.script_pubkey.hex()}, not a deposit script of "
+            f"federation epoch {pegin.epoch}",
+        )
+    transaction.check_output(item.vout, amount=pegin.amount)
+    return pegin, spv
+
+
+def verify_pegout_item(
+    state: L2State, item: PegEvidence, chain: HeaderChain, min_confirmations: int
+) -> tuple[PegOut, SpvResult]:
+    """A confirmed peg-out: the snapshot has it, confirmed, with this transaction's txid
+    (EVIDENCE_PEGOUT_UNKNOWN, PEGOUT_TXID_MISMATCH); the transaction is in ``chain``
+    (SPV codes) and output ``vout`` pays the authorized destination exactly the
+    authorized amount (TX_OUTPUT_SCRIPT_MISMATCH, TX_OUTPUT_AMOUNT_MISMATCH)."""
+    pegout = next((p for p in state.pegouts if p.id == item.pegout), None)
+    if pegout is None or pegout.status != "confirmed":
+        raise VerificationError(
+            ReasonCode.EVIDENCE_PEGOUT_UNKNOWN,
+            f"the snapshot has no confirmed peg-out {item.pegout}",
+        )
+    transaction = parse_transaction(item.tx)
+    if pegout.btc_txid != transaction.txid[::-1]:
+        raise VerificationError(
+            ReasonCode.PEGOUT_TXID_MISMATCH,
+            f"peg-out {pegout.id} names {pegout.btc_txid.hex() if pegout.btc_txid else None}, "
+            f"the transaction is {transaction.txid[::-1].hex()}",
+        )
+    spv = verify_txoutproof(
+        item.txoutproof, chain, raw_tx=item.tx, min_confirmations=min_confirmations
+    )
+    transaction.check_output(item.vout, amount=pegout.amount, script_pubkey=pegout.btc_destination)
+    return pegout, spv

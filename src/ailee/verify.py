@@ -480,7 +480,13 @@ def check_evidence(
 
     ``now`` (Unix seconds) enables the rule that no header is over two hours ahead.
     """
-    from ailee.evidence import evidence_from_json, verify_anchor_item, verify_evidence_chain
+    from ailee.evidence import (
+        evidence_from_json,
+        verify_anchor_item,
+        verify_evidence_chain,
+        verify_pegin_item,
+        verify_pegout_item,
+    )
     from ailee.headers import display_hex
 
     try:
@@ -524,6 +530,42 @@ def check_evidence(
                 f"{proof.form} output {item.vout} of {txid} in block {proof.spv.height} "
                 f"({proof.spv.confirmations} confirmations)",
             )
+        )
+    proven: set[bytes] = set()
+    for k, peg in enumerate(evidence.pegins):
+        try:
+            pegin, spv = verify_pegin_item(state, peg, chain)
+        except AileeError as exc:
+            checks.append(_failed(f"evidence.pegin[{k}]", exc.code, exc.message))
+            malformed = malformed or isinstance(exc, DecodeError)
+            continue
+        proven.add(pegin.key())
+        checks.append(
+            _passed(
+                f"evidence.pegin[{k}]",
+                f"{pegin.btc_txid.hex()}:{pegin.vout} pays a deposit script "
+                f"{pegin.amount} sat in block {spv.height} ({spv.confirmations} confirmations)",
+            )
+        )
+    for k, peg in enumerate(evidence.pegouts):
+        try:
+            pegout, spv = verify_pegout_item(state, peg, chain, min_confirmations)
+        except AileeError as exc:
+            checks.append(_failed(f"evidence.pegout[{k}]", exc.code, exc.message))
+            malformed = malformed or isinstance(exc, DecodeError)
+            continue
+        checks.append(
+            _passed(
+                f"evidence.pegout[{k}]",
+                f"{pegout.id} paid {pegout.amount} sat to its destination in block "
+                f"{spv.height} ({spv.confirmations} confirmations)",
+            )
+        )
+    unproven = [p for p in state.pegins if p.status == "minted" and p.key() not in proven]
+    if unproven:
+        notes.append(
+            "minted peg-ins without deposit evidence: "
+            + ", ".join(f"{p.btc_txid.hex()}:{p.vout}" for p in unproven)
         )
     return EvidenceResult(tuple(checks), tuple(notes), malformed)
 
