@@ -11,6 +11,7 @@ import pytest
 
 from ailee.bridge import (
     TRANSITIONS,
+    advance,
     authorization_message,
     check_pegin_step,
     check_pegout_step,
@@ -178,3 +179,25 @@ def test_federation_policy_and_fee_bounds_are_read_strictly() -> None:
     with pytest.raises(DecodeError) as info:
         PegIn(b"\x04" * 32, 0, 100, "a", "minted", 101, 0)
     assert info.value.code is ReasonCode.AMOUNT_OUT_OF_RANGE
+
+
+def test_advance_is_the_transition_function() -> None:
+    requested = _pegout()
+    authorized = advance(requested, "authorized", anchor_ref=b"\x01" * 32,
+                         signatures=(b"\x02" * 96,))  # fmt: skip
+    broadcast = advance(authorized, "broadcast", btc_txid=b"\x03" * 32)
+    assert advance(broadcast, "confirmed").status == "confirmed"
+    assert advance(requested, "expired", reason="timeout").reason == "timeout"
+    assert requested.status == "requested"  # records are values: nothing changed
+    illegal = [
+        lambda: advance(requested, "confirmed", btc_txid=b"\x03" * 32),
+        lambda: advance(broadcast, "authorized"),
+        lambda: advance(requested, "paid"),
+        lambda: advance(requested, "authorized", amount=1),
+    ]
+    for step in illegal:
+        assert code_of(step) is ReasonCode.PEGOUT_ILLEGAL_TRANSITION
+    assert code_of(lambda: advance(requested, "authorized")) is (
+        ReasonCode.PEGOUT_FIELDS_INCONSISTENT
+    )
+    assert code_of(lambda: advance(requested, "failed")) is ReasonCode.PEGOUT_FIELDS_INCONSISTENT

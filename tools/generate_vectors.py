@@ -1494,6 +1494,16 @@ def bridge_chain_cases(
     case("a peg-out new at sequence 2 that says it was requested at 1",
          "PEGOUT_REQUEST_SEQUENCE",
          dataclasses.replace(third, accounts=accounts, pegouts=(*third.pegouts, late)))  # fmt: skip
+    # Alice asks again with nonce 0, which she used before sequence 1.
+    replay = PegOut(pegout_id("alice", 0, script, amount, fee), "alice", script, amount, fee,
+                    "requested", None, nonce=0, requested_at=2)  # fmt: skip
+    debited = tuple(
+        dataclasses.replace(a, balance=a.balance - amount - fee) if a.id == "alice" else a
+        for a in third.accounts
+    )
+    replayed = dataclasses.replace(third, accounts=debited, pegouts=(*third.pegouts, replay))
+    case("a new peg-out with a nonce its source had already used", "PEGOUT_NONCE_INVALID",
+         replayed)  # fmt: skip
 
 
 def bridge_snapshot_cases(

@@ -38,12 +38,14 @@ if TYPE_CHECKING:
 __all__ = [
     "DUST_RELAY_FEE",
     "TRANSITIONS",
+    "advance",
     "authorization_message",
     "check_federation",
     "check_pegin",
     "check_pegin_step",
     "check_pegout",
     "check_pegout_step",
+    "check_request_nonce",
     "conservation_difference",
     "dust_threshold",
     "federation_at",
@@ -395,4 +397,38 @@ def check_pegout_step(before: PegOut, after: PegOut | None) -> None:
             ReasonCode.PEGOUT_ILLEGAL_TRANSITION,
             f"{where}: {before.status} -> {after.status}"
             + (f", changed {', '.join(changed)}" if changed else ""),
+        )
+
+
+def advance(pegout: PegOut, status: str, **fields: Any) -> PegOut:
+    """The peg-out's next record: ``status`` with the fields that step sets
+    (``anchor_ref`` and ``signatures`` to authorize, ``btc_txid`` to broadcast,
+    ``reason`` to fail or expire). An illegal step is PEGOUT_ILLEGAL_TRANSITION, a
+    record whose fields do not fit its status PEGOUT_FIELDS_INCONSISTENT (the
+    signatures themselves are checked against the state by :func:`check_pegout`)."""
+    import dataclasses
+
+    allowed = {"anchor_ref", "signatures", "btc_txid", "reason"}
+    unknown = set(fields) - allowed
+    if unknown or status not in TRANSITIONS:
+        raise _fail(
+            ReasonCode.PEGOUT_ILLEGAL_TRANSITION,
+            f"peg-out {pegout.id}: no step to {status!r} with {sorted(unknown)}",
+        )
+    after = dataclasses.replace(pegout, status=status, **fields)
+    check_pegout_step(pegout, after)
+    _check_pegout_fields(after)
+    return after
+
+
+def check_request_nonce(pegout: PegOut, before: int | None, after: int | None) -> None:
+    """A peg-out new in a step consumed a nonce of its source that was unused before
+    the step (``before``: the source's nonce then, None for a new account) and used
+    after it (``after``: the source's nonce now, None if the account is gone):
+    PEGOUT_NONCE_INVALID otherwise (a request replayed with an old nonce)."""
+    if after is None or not (before or 0) <= pegout.nonce < after:
+        raise _fail(
+            ReasonCode.PEGOUT_NONCE_INVALID,
+            f"peg-out {pegout.id} uses nonce {pegout.nonce}; its source's nonce went from "
+            f"{before} to {after}",
         )

@@ -99,6 +99,7 @@ class ReasonCode(StrEnum):
     PEGOUT_REMOVED = "PEGOUT_REMOVED"
     PEGOUT_ILLEGAL_TRANSITION = "PEGOUT_ILLEGAL_TRANSITION"
     PEGOUT_REQUEST_SEQUENCE = "PEGOUT_REQUEST_SEQUENCE"
+    PEGOUT_NONCE_INVALID = "PEGOUT_NONCE_INVALID"
     CONSERVATION_VIOLATED = "CONSERVATION_VIOLATED"
     SECTION_DUPLICATE_KEY = "SECTION_DUPLICATE_KEY"
     SECTION_UNSORTED = "SECTION_UNSORTED"
@@ -334,6 +335,9 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ),
     ReasonCode.PEGOUT_REQUEST_SEQUENCE: (
         "A peg-out new in a snapshot is not requested at that snapshot's sequence."
+    ),
+    ReasonCode.PEGOUT_NONCE_INVALID: (
+        "A new peg-out's nonce was already used by its source, or not consumed by the step."
     ),
     ReasonCode.CONSERVATION_VIOLATED: (
         "Balances plus peg-outs in flight or done do not equal the credits of minted peg-ins."

@@ -398,7 +398,7 @@ def _link_checks(
 def _peg_step_checks(name: str, before: L2State, after: L2State) -> list[Check]:
     """``chain[i].pegins`` and ``chain[i].pegouts``: records kept, statuses forward,
     new peg-outs requested at this step."""
-    from ailee.bridge import check_pegin_step, check_pegout_step
+    from ailee.bridge import check_pegin_step, check_pegout_step, check_request_nonce
 
     def pegins() -> str:
         found = {pegin.key(): pegin for pegin in after.pegins}
@@ -412,6 +412,8 @@ def _peg_step_checks(name: str, before: L2State, after: L2State) -> list[Check]:
             check_pegout_step(pegout, found.get(pegout.id))
         known = {pegout.id for pegout in before.pegouts}
         new = [p for p in after.pegouts if p.id not in known]
+        nonces_before = {a.id: a.nonce for a in before.accounts}
+        nonces_after = {a.id: a.nonce for a in after.accounts}
         for pegout in new:
             if pegout.requested_at != after.header.sequence:
                 raise VerificationError(
@@ -419,6 +421,8 @@ def _peg_step_checks(name: str, before: L2State, after: L2State) -> list[Check]:
                     f"peg-out {pegout.id} is new at sequence {after.header.sequence} but "
                     f"requested at {pegout.requested_at}",
                 )
+            source = pegout.l2_source
+            check_request_nonce(pegout, nonces_before.get(source), nonces_after.get(source))
         return f"{len(new)} new"
 
     return [_first_fault(f"{name}.pegins", pegins), _first_fault(f"{name}.pegouts", pegouts)]
