@@ -16,6 +16,7 @@ from ailee.snapshot import Snapshot, snapshot_to_json
 from ailee.stateroot import L2StateRoot
 from tests.independent import reference as ref
 from tests.independent import reference_bitcoin as btc
+from tests.independent import reference_bridge as bridge
 from tests.independent import reference_fl as fl
 from tests.independent import reference_scheduling as sched
 from tests.independent import reference_telemetry as telemetry
@@ -26,7 +27,8 @@ VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 # SPV are (tests/independent/reference_bitcoin.py; also checked against Bitcoin Core
 # itself, tests/test_kernel_*.py, and third-party vectors), and so are scheduling
 # decisions (tests/independent/reference_scheduling.py), federated learning
-# (reference_fl.py) and telemetry (reference_telemetry.py). The privacy vectors' values
+# (reference_fl.py), telemetry (reference_telemetry.py) and the federated bridge
+# (reference_bridge.py, through the snapshot and chain vectors). The privacy vectors' values
 # are checked against dp-accounting and numerical integration instead
 # (tests/test_fl_anchors.py::test_privacy_vectors_agree_with_the_oracles).
 NOT_IN_SECOND_IMPLEMENTATION = {
@@ -288,6 +290,23 @@ def test_spec_worked_example_leaf() -> None:
     assert ref.leaf("accounts", record).hex() == (
         "65454fb0071f7090cb91a334b4f4b2fd41555c2d41e0638907d3531163ae498a"
     )
+
+
+def test_spec_dust_examples() -> None:
+    """Spec 19.3, rule 4: 546 for P2PKH, 540 P2SH, 294 P2WPKH, 330 P2WSH and P2TR."""
+    scripts = {
+        "p2pkh": (b"\x76\xa9\x14" + bytes(20) + b"\x88\xac", 546),
+        "p2sh": (b"\xa9\x14" + bytes(20) + b"\x87", 540),
+        "p2wpkh": (b"\x00\x14" + bytes(20), 294),
+        "p2wsh": (b"\x00\x20" + bytes(32), 330),
+        "p2tr": (b"\x51\x20" + bytes(32), 330),
+    }
+    for name, (script, dust) in scripts.items():
+        assert bridge.dust_threshold(script) == dust, name
+    # Not a witness program: a push of 1 or 41 bytes, or bytes after the push.
+    assert not bridge.is_witness_program(b"\x00\x01\x00")
+    assert not bridge.is_witness_program(b"\x51\x29" + bytes(41))
+    assert not bridge.is_witness_program(b"\x00\x14" + bytes(21))
 
 
 def test_spec_bitcoin_examples() -> None:

@@ -344,12 +344,17 @@ def exact_fields(obj: Any, names: list[str]) -> dict[str, Any]:
 
 def read_map(obj: Any, spec: list[tuple[str, Any]], json_form: bool) -> dict[str, Any]:
     exact_fields(obj, [n for n, _ in spec])
+    return {n: kind(obj[n], json_form) for n, kind in spec}
+
+
+def read_pegin(obj: Any, json_form: bool) -> dict[str, Any]:
+    """6.3, PegIn: "at most `amount`" is in the row of `fee`, so it is checked as `fee`
+    is read, before `epoch` (the FederationConfig rules come "after its fields")."""
+    exact_fields(obj, [n for n, _ in RECORDS["pegins"]])
     out: dict[str, Any] = {}
-    for name, kind in spec:
+    for name, kind in RECORDS["pegins"]:
         out[name] = kind(obj[name], json_form)
-        # 6.3, PegIn: `fee` "at most `amount`" is part of that field's row, so it is
-        # checked as the field is read (before `epoch`).
-        if name == "fee" and "l2_destination" in out and out["fee"] > out["amount"]:
+        if name == "fee" and out["fee"] > out["amount"]:
             raise Rejected("AMOUNT_OUT_OF_RANGE")
     return out
 
@@ -364,6 +369,8 @@ def read_header(obj: Any, json_form: bool) -> dict[str, Any]:
 def read_record(section: str, obj: Any, json_form: bool) -> dict[str, Any]:
     if section not in RECORDS:
         raise Rejected("SECTION_UNKNOWN")
+    if section == "pegins":
+        return read_pegin(obj, json_form)
     record = read_map(obj, RECORDS[section], json_form)
     if section == "federation":
         if record["threshold"] > len(record["signers"]):
@@ -729,7 +736,7 @@ def check_chain(documents: list[bytes]) -> list[str]:
         pegins = bridge.check_pegin_step(a[1]["pegins"], b[1]["pegins"])
         if pegins:
             failures.append(pegins)
-        pegouts = bridge.check_pegout_step(a[1]["pegouts"], b[1]["pegouts"], cur["sequence"])
+        pegouts = bridge.check_pegout_step(a[1], b[1], cur["sequence"])
         if pegouts:
             failures.append(pegouts)
     known = {r[0]["sequence"]: r for _, r in results if r is not None and r[2] is not None}
