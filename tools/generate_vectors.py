@@ -1605,6 +1605,16 @@ def bridge_snapshot_cases(
     bad[40] ^= 1
     case("peg-out with a corrupted signature", "QUORUM_BAD_SIGNATURE",
          with_pegout(signatures=(pegout.signatures[0], bytes(bad))))  # fmt: skip
+    second_request = PegOut(
+        pegout_id("alice", 1, pegout.btc_destination, 1_000_000, 10_000), "alice",
+        pegout.btc_destination, 1_000_000, 10_000, "requested", None, nonce=1, requested_at=2,
+    )  # fmt: skip
+    poorer = tuple(
+        dataclasses.replace(a, balance=a.balance - 1_010_000) if a.id == "alice" else a
+        for a in third.accounts
+    )
+    case("two peg-outs of alice with her nonce 1", "PEGOUT_NONCE_INVALID",
+         dataclasses.replace(third, accounts=poorer, pegouts=(pegout, second_request)))  # fmt: skip
     richer = tuple(
         dataclasses.replace(a, balance=a.balance + 1) if a.id == "bob" else a
         for a in third.accounts

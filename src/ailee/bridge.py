@@ -44,10 +44,12 @@ __all__ = [
     "check_pegin",
     "check_pegin_step",
     "check_pegout",
+    "check_pegout_nonces",
     "check_pegout_step",
     "check_request_nonce",
     "conservation_difference",
     "dust_threshold",
+    "epoch_of",
     "federation_at",
     "federation_change_message",
     "pegin_fee",
@@ -75,7 +77,6 @@ _PEGIN_TRANSITIONS: Final = {
 }
 _SETTLED_OUT: Final = ("failed", "expired")
 _OP_RETURN: Final = 0x6A
-_MAX_SCRIPT_SIZE: Final = 10_000
 
 
 def _fail(code: ReasonCode, message: str) -> VerificationError:
@@ -110,6 +111,11 @@ def dust_threshold(script: bytes, relay_fee: int = DUST_RELAY_FEE) -> int:
 
 def _compact_size(n: int) -> int:
     return 1 if n < 0xFD else 3 if n <= 0xFFFF else 5
+
+
+def epoch_of(federation: Sequence[FederationConfig], epoch: int) -> FederationConfig | None:
+    """The record of federation epoch ``epoch`` (by its number), or None."""
+    return next((config for config in federation if config.epoch == epoch), None)
 
 
 def federation_at(federation: Sequence[FederationConfig], sequence: int) -> FederationConfig:
@@ -263,9 +269,9 @@ def check_pegin(pegin: PegIn, federation: Sequence[FederationConfig]) -> None:
     epoch's bounds (PEGIN_AMOUNT_OUT_OF_BOUNDS) and its fee is the policy's
     (PEGIN_FEE_MISMATCH)."""
     where = f"peg-in {pegin.btc_txid.hex()}:{pegin.vout}"
-    if not pegin.epoch < len(federation):
+    config = epoch_of(federation, pegin.epoch)
+    if config is None:
         raise _fail(ReasonCode.PEGIN_EPOCH_UNKNOWN, f"{where}: no federation epoch {pegin.epoch}")
-    config = federation[pegin.epoch]
     if not config.pegin_min <= pegin.amount <= config.pegin_max:
         raise _fail(
             ReasonCode.PEGIN_AMOUNT_OUT_OF_BOUNDS,
@@ -318,12 +324,18 @@ def check_pegout(pegout: PegOut, state: L2State, parsed: dict[bytes, Any] | None
             f"{where}: requested at {pegout.requested_at}, after {state.header.sequence}",
         )
     script = pegout.btc_destination
-    if script[0] == _OP_RETURN or len(script) > _MAX_SCRIPT_SIZE:
+    if script[0] == _OP_RETURN:  # (its length is already at most 10,000 bytes)
         raise _fail(ReasonCode.PEGOUT_DESTINATION_UNSPENDABLE, f"{where}: destination unspendable")
     dust = dust_threshold(script)
     if pegout.amount < dust:
         raise _fail(ReasonCode.PEGOUT_DUST, f"{where}: {pegout.amount} below the dust limit {dust}")
-    policy = federation_at(state.federation, pegout.requested_at)
+    try:
+        policy = federation_at(state.federation, pegout.requested_at)
+    except VerificationError:
+        raise _fail(
+            ReasonCode.PEGOUT_FEE_OUT_OF_POLICY,
+            f"{where}: no federation in force at {pegout.requested_at}, so no fee policy",
+        ) from None
     if not policy.pegout_fee_min <= pegout.fee <= policy.pegout_fee_max:
         raise _fail(
             ReasonCode.PEGOUT_FEE_OUT_OF_POLICY,
@@ -432,3 +444,17 @@ def check_request_nonce(pegout: PegOut, before: int | None, after: int | None) -
             f"peg-out {pegout.id} uses nonce {pegout.nonce}; its source's nonce went from "
             f"{before} to {after}",
         )
+
+
+def check_pegout_nonces(pegouts: Iterable[PegOut]) -> None:
+    """No two peg-outs of one source share a nonce (PEGOUT_NONCE_INVALID): each request
+    consumes its own."""
+    seen: dict[tuple[str, int], str] = {}
+    for pegout in pegouts:
+        other = seen.setdefault((pegout.l2_source, pegout.nonce), pegout.id)
+        if other != pegout.id:
+            raise _fail(
+                ReasonCode.PEGOUT_NONCE_INVALID,
+                f"peg-outs {other} and {pegout.id} both use nonce {pegout.nonce} of "
+                f"{pegout.l2_source}",
+            )

@@ -329,11 +329,13 @@ def verify_pegin_item(
             ReasonCode.EVIDENCE_PEGIN_UNKNOWN,
             f"the snapshot has no peg-in {txid.hex()}:{item.vout}",
         )
-    if not pegin.epoch < len(state.federation):
+    from ailee.bridge import epoch_of
+
+    config = epoch_of(state.federation, pegin.epoch)
+    if config is None:
         raise VerificationError(
             ReasonCode.PEGIN_EPOCH_UNKNOWN, f"no federation epoch {pegin.epoch}"
         )
-    config = state.federation[pegin.epoch]
     spv = verify_txoutproof(
         item.txoutproof, chain, raw_tx=item.tx, min_confirmations=config.min_confirmations
     )

@@ -216,6 +216,7 @@ def _bridge_checks(state: L2State) -> list[Check]:
         check_federation,
         check_pegin,
         check_pegout,
+        check_pegout_nonces,
         conservation_difference,
     )
 
@@ -232,6 +233,7 @@ def _bridge_checks(state: L2State) -> list[Check]:
         parsed: dict[bytes, Any] = {}
         for pegout in state.pegouts:
             check_pegout(pegout, state, parsed)
+        check_pegout_nonces(state.pegouts)
         signed = sum(1 for p in state.pegouts if p.signatures)
         return f"{len(state.pegouts)} peg-outs, {signed} authorized"
 

@@ -188,6 +188,9 @@ def check_pegouts(
         fault = check_pegout(p, sequence, anchors, epochs)
         if fault:
             return fault
+    used = [(p["l2_source"], p["nonce"]) for p in pegouts]
+    if len(set(used)) != len(used):  # 19.3: one nonce per request
+        return "PEGOUT_NONCE_INVALID"
     return None
 
 
