@@ -14,6 +14,20 @@ from ailee.stateroot import L2StateRoot
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+#: The checks examples/snapshot.json gets after ``state_root``: the bridge's, then one
+#: per decision, FL round and telemetry batch it carries, each with its summary.
+EXAMPLE_CHECKS_AFTER_ROOT = [
+    "federation",
+    "pegins",
+    "pegouts",
+    "conservation",
+    "tasks.decision[task-0001]",
+    "tasks.decisions",
+    "tasks.round[fl-round-0000]",
+    "tasks.rounds",
+    "telemetry.batch[tm-0001]",
+    "telemetry.batches",
+]
 
 
 def load_tool(name: str, folder: str = "tools") -> Any:

@@ -19,7 +19,13 @@ from ailee.verify import (
     build_report,
     check_snapshot_bytes,
 )
-from tests.helpers import EXAMPLES, chain_states, document, with_header
+from tests.helpers import (
+    EXAMPLE_CHECKS_AFTER_ROOT,
+    EXAMPLES,
+    chain_states,
+    document,
+    with_header,
+)
 
 SNAPSHOT_CHECKS = [
     "decode",
@@ -41,16 +47,7 @@ def test_example_passes_every_check() -> None:
     # the updates and a telemetry batch: each is recomputed.
     assert [check.name for check in result.checks] == [
         *SNAPSHOT_CHECKS,
-        "federation",
-        "pegins",
-        "pegouts",
-        "conservation",
-        "tasks.decision[task-0001]",
-        "tasks.decisions",
-        "tasks.round[fl-round-0000]",
-        "tasks.rounds",
-        "telemetry.batch[tm-0001]",
-        "telemetry.batches",
+        *EXAMPLE_CHECKS_AFTER_ROOT,
     ]
     assert result.ok
     assert result.root is not None
