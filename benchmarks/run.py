@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_bridge
 import bench_cli
 import bench_fl
 import bench_headers
@@ -29,6 +30,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=100_000)
     parser.add_argument("--batch-tasks", type=int, default=2_000)
     parser.add_argument("--fl-parameters", type=int, default=1_000_000)
+    parser.add_argument("--bridge-pegouts", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, best of {args.repeats}")
@@ -47,6 +49,7 @@ def main() -> None:
         )
     )
     print(bench_fl.report(bench_fl.run(50, args.fl_parameters, args.repeats)))
+    print(bench_bridge.report(bench_bridge.run(args.bridge_pegouts, args.repeats)))
 
 
 if __name__ == "__main__":

@@ -39,3 +39,10 @@ def test_fl_benchmark_runs() -> None:
     module = bench("bench_fl")
     result = module.run(clients=12, parameters=50, repeats=1)
     assert "ratio" in module.report(result)
+
+
+def test_bridge_benchmark_runs() -> None:
+    module = bench("bench_bridge")
+    result = module.run(pegouts=20, repeats=1)
+    assert result.signatures == 20 * 11
+    assert "bare verify loop" in module.report(result)
