@@ -227,7 +227,8 @@ def _bridge_checks(state: L2State) -> list[Check]:
     def pegins() -> str:
         for pegin in state.pegins:
             check_pegin(pegin, state.federation)
-        return f"{len(state.pegins)} peg-ins"
+        minted = sum(1 for p in state.pegins if p.status == "minted")
+        return f"{len(state.pegins)} peg-ins, {minted} minted (deposits: see --evidence)"
 
     def pegouts() -> str:
         parsed: dict[bytes, Any] = {}
