@@ -106,6 +106,12 @@ def test_quorum_walk_reports_the_first_fault() -> None:
     assert code_of(lambda: verify_quorum(other, entries, FEDERATION)) is (
         ReasonCode.QUORUM_BAD_SIGNATURE
     )
+    # A signer key that is no x coordinate on the curve (x = 5 has no point) can sign
+    # nothing: its entry is a bad signature, never an exception from coincurve.
+    off_curve = (5).to_bytes(32, "big")
+    odd = dataclasses.replace(FEDERATION, signers=tuple(sorted([*FEDERATION.signers, off_curve])))
+    forged = sorted([*entries[:1], off_curve + bytes(64)])
+    assert code_of(lambda: verify_quorum(message, forged, odd)) is ReasonCode.QUORUM_BAD_SIGNATURE
 
 
 def _as(status: str) -> PegOut:
