@@ -220,6 +220,9 @@ class ReasonCode(StrEnum):
     TELEMETRY_NO_RECORD = "TELEMETRY_NO_RECORD"
     TELEMETRY_DIGEST_MISMATCH = "TELEMETRY_DIGEST_MISMATCH"
     TELEMETRY_OUT_OF_WINDOW = "TELEMETRY_OUT_OF_WINDOW"
+    # --- recovery claims -------------------------------------------------------------
+    # --- circuit breakers ------------------------------------------------------------
+    # --- policy configuration --------------------------------------------------------
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -584,6 +587,9 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ReasonCode.TELEMETRY_OUT_OF_WINDOW: (
         "A carried telemetry sample's timestamp is outside its record's window."
     ),
+    # recovery claims
+    # circuit breakers
+    # policy configuration
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",
     ReasonCode.VECTOR_CASE_FAILED: "A golden vector case did not give its expected result.",
