@@ -31,7 +31,7 @@ from ailee.errors import ReasonCode, VerificationError
 from ailee.hashing import Tag, tagged_hash
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Collection, Iterable, Sequence
 
     from ailee.state import FederationConfig, L2State, PegIn, PegOut
 
@@ -56,6 +56,7 @@ __all__ = [
     "pegout_id",
     "sign",
     "verify_quorum",
+    "verify_signatures",
 ]
 
 #: Bitcoin Core's default dust relay fee, in satoshis per 1,000 virtual bytes.
@@ -200,39 +201,56 @@ def _xonly(key: bytes, parsed: dict[bytes, Any]) -> Any:
     return found
 
 
-def verify_quorum(
+def verify_signatures(
     message: bytes,
     entries: Sequence[bytes],
-    config: FederationConfig,
+    signers: Collection[bytes],
+    threshold: int,
+    *,
+    what: str,
     parsed: dict[bytes, Any] | None = None,
 ) -> int:
-    """Check authorization entries (key || signature, ascending) against ``config``:
-    walking them in order, a key equal to the previous one is QUORUM_DUPLICATE_SIGNER,
-    a key not among the signers QUORUM_SIGNER_UNKNOWN, a signature that does not verify
-    QUORUM_BAD_SIGNATURE; then fewer than ``threshold`` entries QUORUM_NOT_MET. Return
-    the number of valid signatures. ``parsed`` (the caller's, optional) keeps parsed
-    keys between calls."""
+    """Check m-of-n authorization entries (key || BIP340 signature, keys ascending) over
+    ``message``: walking them in order, a key equal to the previous one is
+    QUORUM_DUPLICATE_SIGNER, a key not in ``signers`` QUORUM_SIGNER_UNKNOWN, a signature
+    that does not verify (or a key that is no curve point) QUORUM_BAD_SIGNATURE; then
+    fewer than ``threshold`` entries QUORUM_NOT_MET. ``what`` names the signer set in
+    messages. Return the number of valid signatures. ``parsed`` (the caller's,
+    optional) keeps parsed keys between calls."""
     parsed = {} if parsed is None else parsed
-    signers = set(config.signers)
+    members = signers if isinstance(signers, (set, frozenset)) else set(signers)
     previous = None
     for entry in entries:
         key, signature = entry[:32], entry[32:]
         if key == previous:
             raise _fail(ReasonCode.QUORUM_DUPLICATE_SIGNER, f"signer {key.hex()} twice")
         previous = key
-        if key not in signers:
-            raise _fail(
-                ReasonCode.QUORUM_SIGNER_UNKNOWN,
-                f"{key.hex()} is not a signer of federation epoch {config.epoch}",
-            )
+        if key not in members:
+            raise _fail(ReasonCode.QUORUM_SIGNER_UNKNOWN, f"{key.hex()} is not a signer of {what}")
         if not _xonly(key, parsed).verify(signature, message):
             raise _fail(ReasonCode.QUORUM_BAD_SIGNATURE, f"signature of {key.hex()} is invalid")
-    if len(entries) < config.threshold:
+    if len(entries) < threshold:
         raise _fail(
-            ReasonCode.QUORUM_NOT_MET,
-            f"{len(entries)} signatures, epoch {config.epoch} needs {config.threshold}",
+            ReasonCode.QUORUM_NOT_MET, f"{len(entries)} signatures, {what} needs {threshold}"
         )
     return len(entries)
+
+
+def verify_quorum(
+    message: bytes,
+    entries: Sequence[bytes],
+    config: FederationConfig,
+    parsed: dict[bytes, Any] | None = None,
+) -> int:
+    """:func:`verify_signatures` with the signers and threshold of federation ``config``."""
+    return verify_signatures(
+        message,
+        entries,
+        config.signers,
+        config.threshold,
+        what=f"federation epoch {config.epoch}",
+        parsed=parsed,
+    )
 
 
 # --- checks of one snapshot ------------------------------------------------------------
