@@ -19,7 +19,19 @@ import regtest
 
 from ailee.anchors import anchor_script, make_anchor
 from ailee.bridge import authorization_message, federation_change_message, pegout_id, sign
+from ailee.evidence import evidence_from_json
 from ailee.fl import CarriedRound, ClientUpdate, RoundsAttachment, round_hash, round_record
+from ailee.proofs import build_proof
+from ailee.recovery import (
+    ClaimDocument,
+    ClaimEvent,
+    ExitClaim,
+    RecoveryParams,
+    anchor_attestation_message,
+    approval_message,
+    claim_document_to_json,
+    verify_claim,
+)
 from ailee.scheduling import (
     CarriedDecision,
     Policy,
@@ -92,6 +104,19 @@ DEPOSIT_TX = regtest.deposit_transaction(DEPOSIT_SCRIPT, 175_000_000 + PEGIN_FEE
 DEPOSIT = PegIn(DEPOSIT_TX.txid()[::-1], 0, 175_000_000 + PEGIN_FEE, "alice", "minted",
                 PEGIN_FEE, 0)  # fmt: skip
 BOB_SCRIPT = bytes.fromhex("0014") + hashlib.sha256(b"bob's bitcoin key").digest()[:20]
+
+
+# The recovery validators (made-up keys, examples only): 2 of the 3 approve a claim.
+# The example's challenge window is one day of blocks so its evidence stays small;
+# the default is 180 days (ailee.recovery.DEFAULT_CHALLENGE_BLOCKS).
+VALIDATOR_SECRETS = tuple(
+    hashlib.sha256(f"ailee example recovery validator {k}".encode()).digest() for k in range(3)
+)
+RECOVERY = RecoveryParams(
+    challenge_blocks=144,
+    anchor_confirmations=6,
+    validators=tuple(sorted(_xonly(secret) for secret in VALIDATOR_SECRETS)),
+)
 
 
 def _h(label: str) -> bytes:
@@ -188,6 +213,7 @@ def second(prev_root: bytes) -> L2State:
                 sequence=0,
                 timestamp_ms=GENESIS_TIME_MS,
                 state_root=prev_root,
+                recovery_metadata=RECOVERY.metadata(),
             ),
         ),
         tasks=(
@@ -255,6 +281,7 @@ def third(second_state: L2State) -> L2State:
         sequence=1,
         timestamp_ms=header.timestamp_ms,
         state_root=root,
+        recovery_metadata=RECOVERY.metadata(),
         previous=second_state.anchors[-1],
     )
     anchor_0 = second_state.anchors[0]
@@ -292,6 +319,12 @@ def main(argv: list[str] | None = None) -> None:
         )
     )
     (out / "evidence.json").write_text(json.dumps(evidence(snapshot), indent=2) + "\n")
+    states = chain_states()
+    claim_evidence = json.dumps(recovery_evidence(states[2]), indent=2) + "\n"
+    (out / "claim-evidence.json").write_text(claim_evidence)
+    (out / "claim.json").write_text(
+        claim_document_to_json(exit_claim(states, claim_evidence.encode()))
+    )
 
 
 def evidence(state: L2State) -> dict[str, object]:
@@ -299,6 +332,54 @@ def evidence(state: L2State) -> dict[str, object]:
     both in block 1, then 101 more blocks (the deposit needs 102 confirmations)."""
     outputs = [(a.sequence, anchor_script(a.commitment), None) for a in state.anchors]
     return regtest.evidence_document(outputs, confirmations=102, deposits=[DEPOSIT_TX])
+
+
+def recovery_evidence(state: L2State) -> dict[str, object]:
+    """Evidence for ``state``'s anchors (sequences 0 and 1) on a made-up regtest chain:
+    both in block 1, then 299 more blocks, enough for a 144-block challenge window."""
+    outputs = [(a.sequence, anchor_script(a.commitment), None) for a in state.anchors]
+    return regtest.evidence_document(outputs, confirmations=300)
+
+
+def attest(commitment: bytes) -> tuple[bytes, ...]:
+    """Federation epoch 0's attestation of an anchor: 2 of its 3 signers."""
+    message = anchor_attestation_message(commitment)
+    return tuple(sorted(sign(message, secret, bytes(32)) for secret in SECRETS[:2]))
+
+
+#: Bob's Bitcoin destination for his exit (P2WPKH).
+BOB_EXIT_SCRIPT = bytes.fromhex("0014") + hashlib.sha256(b"bob's exit key").digest()[:20]
+
+
+def exit_claim(states: list[L2State], evidence_json: bytes) -> ClaimDocument:
+    """Bob's exit claim of his 45,000,000 sat in the example snapshot (sequence 1),
+    against its anchor (in the third state): submitted at height 8, accepted at 10
+    (the anchor, in block 1, has its 6 confirmations), approved at 160 by 2 of the 3
+    validators once the window (10 + 144) has ended."""
+    anchor = states[2].anchors[1]
+    proof = build_proof(L2StateRoot.compute(states[1]), "accounts", b"bob")
+    claim = ExitClaim(
+        CHAIN_ID,
+        anchor,
+        proof,
+        BOB_EXIT_SCRIPT,
+        RECOVERY,
+        (FEDERATION_0, federation_1()),
+        attest(anchor.commitment),
+    )
+    evidence_doc = evidence_from_json(evidence_json)
+    from ailee.evidence import verify_evidence_chain
+
+    chain = verify_evidence_chain(evidence_doc)
+    proven = verify_claim(claim, {i.sequence: i for i in evidence_doc.items}, chain)
+    message = approval_message(proven.id)
+    approvals = tuple(sorted(sign(message, s, bytes(32)) for s in VALIDATOR_SECRETS[:2]))
+    events = (
+        ClaimEvent(8, "submit"),
+        ClaimEvent(10, "accept"),
+        ClaimEvent(160, "approve", approvals=approvals),
+    )
+    return ClaimDocument(claim, events)
 
 
 if __name__ == "__main__":

@@ -221,8 +221,44 @@ class ReasonCode(StrEnum):
     TELEMETRY_DIGEST_MISMATCH = "TELEMETRY_DIGEST_MISMATCH"
     TELEMETRY_OUT_OF_WINDOW = "TELEMETRY_OUT_OF_WINDOW"
     # --- recovery claims -------------------------------------------------------------
+    CLAIM_NO_VALIDATORS = "CLAIM_NO_VALIDATORS"
+    CLAIM_FEDERATION_MISMATCH = "CLAIM_FEDERATION_MISMATCH"
+    CLAIM_PROOF_MISMATCH = "CLAIM_PROOF_MISMATCH"
+    CLAIM_PARAMS_MISMATCH = "CLAIM_PARAMS_MISMATCH"
+    CLAIM_AMOUNT_ZERO = "CLAIM_AMOUNT_ZERO"
+    CLAIM_DESTINATION_INVALID = "CLAIM_DESTINATION_INVALID"
+    CLAIM_DISPUTE_INVALID = "CLAIM_DISPUTE_INVALID"
+    CLAIM_UNKNOWN = "CLAIM_UNKNOWN"
+    CLAIM_ILLEGAL_TRANSITION = "CLAIM_ILLEGAL_TRANSITION"
+    CLAIM_HEIGHT_REGRESSION = "CLAIM_HEIGHT_REGRESSION"
+    CLAIM_HEIGHT_BEYOND_EVIDENCE = "CLAIM_HEIGHT_BEYOND_EVIDENCE"
+    CLAIM_DUPLICATE = "CLAIM_DUPLICATE"
+    CLAIM_DOUBLE = "CLAIM_DOUBLE"
+    CLAIM_EXCEEDS_TOTAL = "CLAIM_EXCEEDS_TOTAL"
+    CLAIM_WINDOW_CLOSED = "CLAIM_WINDOW_CLOSED"
+    CLAIM_WINDOW_OPEN = "CLAIM_WINDOW_OPEN"
     # --- circuit breakers ------------------------------------------------------------
+    BREAKER_POLICY_INVALID = "BREAKER_POLICY_INVALID"
+    BREAKER_STATUS_INVALID = "BREAKER_STATUS_INVALID"
+    BREAKER_HEIGHT_REGRESSION = "BREAKER_HEIGHT_REGRESSION"
+    BREAKER_PEGINS_HALTED = "BREAKER_PEGINS_HALTED"
+    BREAKER_EMERGENCY = "BREAKER_EMERGENCY"
+    BREAKER_RATE_LIMITED = "BREAKER_RATE_LIMITED"
     # --- policy configuration --------------------------------------------------------
+    POLICY_SYNTAX = "POLICY_SYNTAX"
+    POLICY_YAML_FEATURE = "POLICY_YAML_FEATURE"
+    POLICY_TOO_DEEP = "POLICY_TOO_DEEP"
+    POLICY_DUPLICATE_KEY = "POLICY_DUPLICATE_KEY"
+    POLICY_UNKNOWN_KEY = "POLICY_UNKNOWN_KEY"
+    POLICY_MISSING_KEY = "POLICY_MISSING_KEY"
+    POLICY_WRONG_TYPE = "POLICY_WRONG_TYPE"
+    POLICY_OUT_OF_RANGE = "POLICY_OUT_OF_RANGE"
+    POLICY_BAD_VALUE = "POLICY_BAD_VALUE"
+    POLICY_DUPLICATE_NAME = "POLICY_DUPLICATE_NAME"
+    POLICY_INCONSISTENT = "POLICY_INCONSISTENT"
+    POLICY_EXPRESSION = "POLICY_EXPRESSION"
+    POLICY_UNKNOWN_REFERENCE = "POLICY_UNKNOWN_REFERENCE"
+    POLICY_HASH_MISMATCH = "POLICY_HASH_MISMATCH"
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -588,8 +624,98 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
         "A carried telemetry sample's timestamp is outside its record's window."
     ),
     # recovery claims
+    ReasonCode.CLAIM_NO_VALIDATORS: (
+        "The recovery validator set is empty, so no claim can ever be approved."
+    ),
+    ReasonCode.CLAIM_FEDERATION_MISMATCH: (
+        "A claim's federation epoch 0 is not the pinned root of trust."
+    ),
+    ReasonCode.CLAIM_PROOF_MISMATCH: (
+        "A claim's proof is not an accounts inclusion proof of the anchor's chain and sequence."
+    ),
+    ReasonCode.CLAIM_PARAMS_MISMATCH: (
+        "A claim's recovery parameters do not hash to its anchor's recovery metadata."
+    ),
+    ReasonCode.CLAIM_AMOUNT_ZERO: "The claimed account holds nothing in the anchored state.",
+    ReasonCode.CLAIM_DESTINATION_INVALID: (
+        "A claim's destination is unspendable, or the amount is dust for it."
+    ),
+    ReasonCode.CLAIM_DISPUTE_INVALID: (
+        "A dispute does not show another balance or an earlier claim of the account."
+    ),
+    ReasonCode.CLAIM_UNKNOWN: "No claim with this id is in the claim book.",
+    ReasonCode.CLAIM_ILLEGAL_TRANSITION: "The claim's status does not allow this step.",
+    ReasonCode.CLAIM_HEIGHT_REGRESSION: "A claim event's height is below the previous event's.",
+    ReasonCode.CLAIM_HEIGHT_BEYOND_EVIDENCE: (
+        "A claim event's height is above the tip of the Bitcoin evidence."
+    ),
+    ReasonCode.CLAIM_DUPLICATE: "A claim with this id is already in the claim book.",
+    ReasonCode.CLAIM_DOUBLE: "The account already has a live claim.",
+    ReasonCode.CLAIM_EXCEEDS_TOTAL: (
+        "Claims against one anchored state would total more than its proven total."
+    ),
+    ReasonCode.CLAIM_WINDOW_CLOSED: "A dispute came after the claim's challenge window closed.",
+    ReasonCode.CLAIM_WINDOW_OPEN: "An approval came before the claim's challenge window ended.",
     # circuit breakers
+    ReasonCode.BREAKER_POLICY_INVALID: (
+        "A breaker policy field is not an integer in its range, or two fields disagree."
+    ),
+    ReasonCode.BREAKER_STATUS_INVALID: (
+        "A breaker status is inconsistent (its fields cannot come from any run of samples)."
+    ),
+    ReasonCode.BREAKER_HEIGHT_REGRESSION: (
+        "A breaker sample's Bitcoin height is below the height of the status it steps."
+    ),
+    ReasonCode.BREAKER_PEGINS_HALTED: (
+        "Peg-ins are halted: collateral below the policy, or SPV failures above it."
+    ),
+    ReasonCode.BREAKER_EMERGENCY: (
+        "The bridge is in emergency (fewer active signers than the threshold): only exit "
+        "claims may peg out, and nothing may peg in."
+    ),
+    ReasonCode.BREAKER_RATE_LIMITED: (
+        "A peg-out would take the window's peg-out volume above the policy's limit."
+    ),
     # policy configuration
+    ReasonCode.POLICY_SYNTAX: (
+        "A policy file does not parse in its format (JSON, TOML or YAML), or is not UTF-8."
+    ),
+    ReasonCode.POLICY_YAML_FEATURE: (
+        "A YAML policy uses a feature outside the accepted subset (anchor, alias, merge key, "
+        "tag, YAML 1.1 boolean, non-decimal integer, timestamp)."
+    ),
+    ReasonCode.POLICY_TOO_DEEP: "A policy file nests mappings and lists deeper than the limit.",
+    ReasonCode.POLICY_DUPLICATE_KEY: "A mapping of a policy file has the same key twice.",
+    ReasonCode.POLICY_UNKNOWN_KEY: (
+        "A policy file has a key that is not part of its section's schema."
+    ),
+    ReasonCode.POLICY_MISSING_KEY: "A required key of a policy file is missing.",
+    ReasonCode.POLICY_WRONG_TYPE: (
+        "A policy field has the wrong type (a boolean where a number is expected, ...)."
+    ),
+    ReasonCode.POLICY_OUT_OF_RANGE: (
+        "A policy number, ratio or list length is outside its documented range."
+    ),
+    ReasonCode.POLICY_BAD_VALUE: (
+        "A policy value is malformed: an unknown name for an enumeration, a bad identifier, "
+        "a ratio finer than 1 ppm, a non-finite number."
+    ),
+    ReasonCode.POLICY_DUPLICATE_NAME: (
+        "Two signals, metrics, policies, pipelines or outputs of a policy have one name."
+    ),
+    ReasonCode.POLICY_INCONSISTENT: (
+        "Policy fields contradict each other (a minimum above its maximum, a window below step_ms)."
+    ),
+    ReasonCode.POLICY_EXPRESSION: (
+        "A policy condition does not parse or is ill-typed (the error gives the column)."
+    ),
+    ReasonCode.POLICY_UNKNOWN_REFERENCE: (
+        "A policy condition, metric, pipeline or output names a signal, metric or policy "
+        "that is not declared."
+    ),
+    ReasonCode.POLICY_HASH_MISMATCH: (
+        "The hash of a policy is not the policy hash a snapshot records."
+    ),
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",
     ReasonCode.VECTOR_CASE_FAILED: "A golden vector case did not give its expected result.",

@@ -42,6 +42,7 @@ __all__ = [
     "PegEvidence",
     "evidence_from_json",
     "evidence_to_json",
+    "prove_anchor",
     "verify_anchor_item",
     "verify_evidence_chain",
     "verify_pegin_item",
@@ -288,6 +289,16 @@ def verify_anchor_item(
             ReasonCode.EVIDENCE_ANCHOR_UNKNOWN,
             f"the snapshot has no anchor of sequence {item.sequence}",
         )
+    return prove_anchor(anchor, item, chain, min_confirmations)
+
+
+def prove_anchor(
+    anchor: Anchor, item: EvidenceItem, chain: HeaderChain, min_confirmations: int
+) -> AnchorProof:
+    """Check that ``item``'s transaction is confirmed in ``chain`` (at least
+    ``min_confirmations``) and that its named output commits to ``anchor``'s commitment
+    (an OP_RETURN anchor script or a Taproot anchor leaf). The anchor record is the
+    caller's (a snapshot's anchors section, or an exit claim's)."""
     spv = verify_txoutproof(
         item.txoutproof, chain, raw_tx=item.tx, min_confirmations=min_confirmations
     )

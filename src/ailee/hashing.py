@@ -49,6 +49,11 @@ class Tag(StrEnum):
     FL_ROUND = "ailee/v2/fl/round"
     TELEMETRY_SAMPLE = "ailee/v2/telemetry/sample"
     TELEMETRY_BATCH = "ailee/v2/telemetry/batch"
+    ANCHOR_ATTESTATION = "ailee/v2/anchor/attestation"
+    RECOVERY_PARAMS = "ailee/v2/recovery/params"
+    RECOVERY_VALIDATORS = "ailee/v2/recovery/validators"
+    RECOVERY_CLAIM = "ailee/v2/recovery/claim"
+    RECOVERY_APPROVAL = "ailee/v2/recovery/approval"
     # BIP341's own tags, for Taproot anchors.
     TAP_LEAF = "TapLeaf"
     TAP_BRANCH = "TapBranch"

@@ -328,7 +328,8 @@ class TelemetryRecord(_Fields):
 
 @dataclass(frozen=True, slots=True)
 class RecoveryClaim(_Fields):
-    """A user's exit claim against the anchored state of sequence ``anchor_sequence``."""
+    """A user's exit claim against the anchored state of sequence ``anchor_sequence``,
+    at one status of the claim state machine (:class:`ailee.recovery.ClaimStatus`)."""
 
     id: str
     claimant: str
@@ -337,7 +338,7 @@ class RecoveryClaim(_Fields):
     status: str
 
     SECTION: ClassVar = "recovery"
-    STATUSES: ClassVar = ("open", "challenged", "approved", "rejected")
+    STATUSES: ClassVar = ("submitted", "challenge", "disputed", "approved", "rejected", "paid")
     FIELDS: ClassVar = (
         ("id", IdField()),
         ("claimant", IdField()),

@@ -530,6 +530,52 @@ def anchor_decode_command(script_hex: str) -> None:
     )
 
 
+@cli.command("claim")
+@click.argument("claim_file", metavar="CLAIM")
+@click.option(
+    "--evidence", "evidence_file", required=True, metavar="FILE",
+    help="Anchor evidence (headers and anchoring transactions) for the claim's anchors.",
+)  # fmt: skip
+@click.option(
+    "--federation", "federation_hex", metavar="HEX",
+    help="Fingerprint of the federation epoch 0 you trust (64 hex digits).",
+)  # fmt: skip
+@click.option("--now", type=click.IntRange(0, 2**32), help="Unix time for the future-time rule.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+def claim_command(
+    claim_file: str, evidence_file: str, federation_hex: str | None, now: int | None, as_json: bool
+) -> None:
+    """Check an exit claim offline: the federation's attestation of the anchored state,
+    the anchor in Bitcoin, the balance proof, and the claim's history by block height."""
+    from ailee.claimreport import check_claim
+
+    pinned = None if federation_hex is None else _cli_hex(federation_hex, "--federation", 32)
+    try:
+        report = check_claim(read_input(claim_file), read_input(evidence_file), pinned, now)
+    except AileeError as exc:
+        raise _failed_command(exc, as_json) from None
+    if as_json:
+        click.echo(jsoncodec.dumps(report.to_json()), nl=False)
+    else:
+        click.echo(f"{claim_file}: {'OK' if report.ok else 'FAILED'}")
+        for check in report.checks:
+            _print_check(check.ok, check.name, check.code, check.detail, always=True)
+        for note in report.notes:
+            click.echo(f"  not checked: {note}")
+        if report.ok and report.record is not None and report.proven is not None:
+            record = report.record
+            reason = "" if record.reason is None else f" ({record.reason})"
+            click.echo(
+                f"VERIFIED: claim {record.id} is {record.status.value}{reason}: "
+                f"{report.proven.amount} sat of {record.account}"
+            )
+        else:
+            click.echo("NOT VERIFIED")
+    failed = next((c for c in report.checks if not c.ok), None)
+    if failed is not None and failed.code is not None:
+        raise _Exit(report.exit_code, failed.code, failed.detail)
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point of the ``ailee-l2-verify`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -320,7 +320,7 @@ RECORDS: dict[str, list[tuple[str, Any]]] = {
                   ("window_end_ms", k_uint()), ("digest", B32)],
     "recovery": [("id", k_id), ("claimant", k_id), ("amount", k_amount),
                  ("anchor_sequence", k_uint()),
-                 ("status", k_enum("open", "challenged", "approved", "rejected"))],
+                 ("status", k_enum("submitted", "challenge", "disputed", "approved", "rejected", "paid"))],
     "federation": [("epoch", k_uint()), ("threshold", k_uint(1, 1000)),
                    ("signers", k_sorted_list(B32, 1, 1000)),
                    ("deposit_scripts", k_sorted_list(k_bytes(1, 10000), 0, 100)),
