@@ -82,6 +82,7 @@ __all__ = [
     "ProvenClaim",
     "RecoveryParams",
     "anchor_attestation_message",
+    "apply_event",
     "approval_message",
     "check_trust",
     "claim_document_from_json",
@@ -782,21 +783,23 @@ def replay_events(
                 f"{where}: height {event.height} is above the evidence tip {chain.tip_height}",
             )
         try:
-            book = _apply(book, proven, event, evidence, chain, pinned=pinned)
+            book = apply_event(book, proven, event, evidence, chain, pinned=pinned)
         except AileeError as exc:
             raise type(exc)(exc.code, f"{where}: {exc.message}") from None
     return book.get(proven.id)
 
 
-def _apply(
+def apply_event(
     book: ClaimBook,
     proven: ProvenClaim,
     event: ClaimEvent,
     evidence: Mapping[int, EvidenceItem],
     chain: HeaderChain,
     *,
-    pinned: bytes | None,
+    pinned: bytes | None = None,
 ) -> ClaimBook:
+    """Apply one event of the proven claim to ``book`` (see :func:`replay_events` for
+    the rules of ``accept``; ``dispute`` verifies its dispute first)."""
     ident = proven.id
     if event.action == "submit":
         return book.submit(proven, event.height)
