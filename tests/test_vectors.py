@@ -39,6 +39,7 @@ def test_vector_files_exist() -> None:
         "fl_aggregate.json",
         "fl_rounds.json",
         "headers.json",
+        "policy.json",
         "privacy.json",
         "proofs.json",
         "schedule.json",

@@ -54,6 +54,7 @@ class Tag(StrEnum):
     RECOVERY_VALIDATORS = "ailee/v2/recovery/validators"
     RECOVERY_CLAIM = "ailee/v2/recovery/claim"
     RECOVERY_APPROVAL = "ailee/v2/recovery/approval"
+    POLICY = "ailee/v2/policy"
     # BIP341's own tags, for Taproot anchors.
     TAP_LEAF = "TapLeaf"
     TAP_BRANCH = "TapBranch"

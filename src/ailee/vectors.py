@@ -32,6 +32,8 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
                               {tensors, selected, commitments}
 ``ailee_telemetry_chain_v1``  ``public_key``, ``samples`` -> ``expected`` {last, root}
 ``ailee_fl_round_v1``         ``record``, ``updates`` -> the round recomputes
+``ailee_policy_v1``           ``format``, ``text`` -> ``expected`` {hash}; invalid cases
+                              also give the message's ``path`` (and ``column``)
 
 ``docs/spec.md`` ("Test vectors") describes each field.
 """
@@ -500,6 +502,26 @@ def _run_privacy(test: dict[str, Any]) -> None:
     close(classic, expected.get("epsilon_classic"), "epsilon (classic)")
 
 
+def _run_policy(test: dict[str, Any]) -> None:
+    from ailee.policy import parse_policy, policy_hash
+
+    fmt, text = test.get("format"), test.get("text")
+    if not isinstance(fmt, str) or not isinstance(text, str):
+        raise wrong_type("format and text", "string", text)
+    try:
+        policy = parse_policy(text.encode("utf-8"), fmt)
+    except DecodeError as exc:
+        path, _, rest = exc.message.partition(": ")
+        _expect(path == test.get("path"), f"error path {path!r}, expected {test.get('path')!r}")
+        column = test.get("column")
+        if column is not None:
+            at = f"column {column}: "
+            _expect(rest.startswith(at), f"error at {rest!r}, not column {column}")
+        raise
+    digest = policy_hash(policy).hex()
+    _expect(digest == test.get("expected", {}).get("hash"), f"policy hash is {digest}")
+
+
 def _run_chain(test: dict[str, Any]) -> None:
     documents = test.get("documents")
     if not isinstance(documents, list):
@@ -534,6 +556,7 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_telemetry_reward_v1": _run_telemetry_reward,
     "ailee_fl_round_v1": _run_fl_round,
     "ailee_privacy_v1": _run_privacy,
+    "ailee_policy_v1": _run_policy,
 }
 
 

@@ -576,6 +576,41 @@ def claim_command(
         raise _Exit(report.exit_code, failed.code, failed.detail)
 
 
+@cli.group("policy")
+def policy_group() -> None:
+    """Check policy configuration files (YAML, JSON or TOML)."""
+
+
+@policy_group.command("check")
+@click.argument("policy_file", metavar="FILE")
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json", "toml"]),
+    help="The file's format (default: from its suffix, .yaml/.yml, .json or .toml).",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the hash and the canonical policy.")
+def policy_check_command(policy_file: str, fmt: str | None, as_json: bool) -> None:
+    """Validate the policy in FILE and print its hash (the one snapshots record)."""
+    from ailee.policy import format_for_suffix, parse_policy, policy_hash, policy_to_json
+
+    if fmt is None:
+        try:
+            fmt = format_for_suffix(policy_file)
+        except DecodeError:
+            raise click.UsageError(
+                f"cannot tell the format of {policy_file!r} from its suffix; give --format"
+            ) from None
+    try:
+        policy = parse_policy(read_input(policy_file), fmt)
+    except AileeError as exc:
+        raise _failed_command(exc, as_json) from None
+    digest = policy_hash(policy).hex()
+    if as_json:
+        canonical = policy_to_json(policy).rstrip("\n").replace("\n", "\n  ")
+        click.echo(f'{{\n  "ok": true,\n  "hash": "{digest}",\n  "policy": {canonical}\n}}')
+    else:
+        click.echo(f"VALID: policy {digest}")
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point of the ``ailee-l2-verify`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
