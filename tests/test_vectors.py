@@ -33,6 +33,7 @@ def test_vector_files_exist() -> None:
     assert FILES == [
         "anchor_commitments.json",
         "anchor_scripts.json",
+        "breakers.json",
         "cbor_decode.json",
         "chains.json",
         "evidence.json",

@@ -1849,6 +1849,9 @@ def main(argv: list[str] | None = None) -> None:
     importlib.import_module("generate_privacy_vectors").privacy_vectors(VectorFile).write(
         out, "privacy.json"
     )
+    importlib.import_module("generate_breaker_vectors").breaker_vectors(VectorFile).write(
+        out, "breakers.json"
+    )
     importlib.import_module("generate_policy_vectors").policy_vectors(VectorFile).write(
         out, "policy.json"
     )

@@ -33,6 +33,7 @@ from ailee.hashing import Tag, tagged_hash
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Sequence
 
+    from ailee.safety import BridgeStatus
     from ailee.state import FederationConfig, L2State, PegIn, PegOut
 
 __all__ = [
@@ -42,8 +43,10 @@ __all__ = [
     "authorization_message",
     "check_federation",
     "check_pegin",
+    "check_pegin_admitted",
     "check_pegin_step",
     "check_pegout",
+    "check_pegout_admitted",
     "check_pegout_nonces",
     "check_pegout_step",
     "check_request_nonce",
@@ -476,3 +479,41 @@ def check_pegout_nonces(pegouts: Iterable[PegOut]) -> None:
                 f"peg-outs {other} and {pegout.id} both use nonce {pegout.nonce} of "
                 f"{pegout.l2_source}",
             )
+
+
+# --- circuit breakers (ailee.safety) ------------------------------------------------------
+
+
+def check_pegin_admitted(pegin: PegIn, status: BridgeStatus) -> None:
+    """A new peg-in passes the bridge breakers (:func:`ailee.safety.admit_pegin`):
+    BREAKER_EMERGENCY in emergency, BREAKER_PEGINS_HALTED when collateral is low or SPV
+    proofs fail above the policy."""
+    from ailee.safety import admit_pegin
+
+    try:
+        admit_pegin(status)
+    except VerificationError as exc:
+        where = f"peg-in {pegin.btc_txid.hex()}:{pegin.vout}"
+        raise _fail(exc.code, f"{where}: {exc.message}") from None
+
+
+def check_pegout_admitted(pegout: PegOut, state: L2State, status: BridgeStatus) -> None:
+    """A new peg-out passes the bridge breakers (:func:`ailee.safety.admit_pegout` with
+    its ``amount``): BREAKER_EMERGENCY in emergency unless it is an exit claim,
+    BREAKER_RATE_LIMITED above the window's allowance (exit claims included).
+
+    The peg-out is an exit claim when ``state.recovery`` holds a claim whose status is
+    ``approved``, whose ``claimant`` is the peg-out's ``l2_source`` and whose ``amount``
+    is exactly the peg-out's ``amount + fee`` (what the peg-out debits its source): the
+    claim approved for that account, paid out in full by this peg-out."""
+    from ailee.safety import admit_pegout
+
+    debit = pegout.amount + pegout.fee
+    exit_claim = any(
+        claim.status == "approved" and claim.claimant == pegout.l2_source and claim.amount == debit
+        for claim in state.recovery
+    )
+    try:
+        admit_pegout(status, pegout.amount, exit_claim=exit_claim)
+    except VerificationError as exc:
+        raise _fail(exc.code, f"peg-out {pegout.id}: {exc.message}") from None

@@ -32,6 +32,8 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
                               {tensors, selected, commitments}
 ``ailee_telemetry_chain_v1``  ``public_key``, ``samples`` -> ``expected`` {last, root}
 ``ailee_fl_round_v1``         ``record``, ``updates`` -> the round recomputes
+``ailee_breakers_v1``         ``breaker``, ``policy``, ``initial``, ``samples``, ``admissions``
+                              -> ``expected`` {statuses}
 ``ailee_policy_v1``           ``format``, ``text`` -> ``expected`` {hash}; invalid cases
                               also give the message's ``path`` (and ``column``)
 
@@ -535,6 +537,54 @@ def _run_chain(test: dict[str, Any]) -> None:
     _first_failure(report.failures)
 
 
+def _run_breakers(test: dict[str, Any]) -> None:
+    from ailee import safety
+
+    policy_obj = test.get("policy")
+    policy = safety.BreakerPolicy()
+    if policy_obj is not None:
+        policy = safety.BreakerPolicy.from_json(policy_obj, "policy")
+    samples, initial = test.get("samples"), test.get("initial")
+    if not isinstance(samples, list):
+        raise wrong_type("samples", "array", samples)
+    statuses: list[Any] = []
+    breaker = test.get("breaker")
+    if breaker == "node":
+        node = safety.NodeStatus()
+        if initial is not None:
+            node = safety.NodeStatus.from_json(initial, "initial")
+        for k, item in enumerate(samples):
+            node = safety.step(node, safety.MetricsSample.from_json(item, f"samples[{k}]"), policy)
+            statuses.append(node.to_json())
+    elif breaker == "bridge":
+        bridge = safety.BridgeStatus.initial(policy)
+        if initial is not None:
+            bridge = safety.BridgeStatus.from_json(initial, "initial")
+        for k, item in enumerate(samples):
+            sample = safety.BridgeSample.from_json(item, f"samples[{k}]")
+            bridge = safety.step_bridge(bridge, sample, policy)
+            statuses.append(bridge.to_json())
+    else:
+        raise DecodeError(ReasonCode.ENUM_UNKNOWN_VALUE, f"breaker: {breaker!r}")
+    expected = test.get("expected")
+    if not isinstance(expected, dict):
+        raise _Mismatch("no expected statuses")
+    _expect(expected.get("statuses") == statuses, "statuses differ")
+    admissions = test.get("admissions", [])
+    if not isinstance(admissions, list) or (admissions and breaker != "bridge"):
+        raise wrong_type("admissions", "array (bridge cases only)", admissions)
+    for k, item in enumerate(admissions):
+        if not isinstance(item, dict) or item.get("op") not in ("pegin", "pegout"):
+            raise wrong_type(f"admissions[{k}]", "pegin or pegout object", item)
+        if item["op"] == "pegin":
+            safety.admit_pegin(bridge)
+            continue
+        exit_claim = item.get("exit_claim")
+        if not isinstance(exit_claim, bool):
+            raise wrong_type(f"admissions[{k}].exit_claim", "boolean", exit_claim)
+        safety.admit_pegout(bridge, _int_field(item, "amount"), exit_claim=exit_claim)
+
+
 _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_cbor_decode_v1": _run_cbor,
     "ailee_section_root_v1": _run_section_root,
@@ -556,6 +606,7 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_telemetry_reward_v1": _run_telemetry_reward,
     "ailee_fl_round_v1": _run_fl_round,
     "ailee_privacy_v1": _run_privacy,
+    "ailee_breakers_v1": _run_breakers,
     "ailee_policy_v1": _run_policy,
 }
 
