@@ -968,3 +968,17 @@ def test_escalation_is_monotone_in_severity(
     assert set(after_mild.tripped) <= set(after_bad.tripped) | {
         Condition.LATENCY_WARN, Condition.PEERS,  # superseded by latency / no_peers
     }  # fmt: skip
+
+
+def test_the_docs_policy_table_is_the_code() -> None:
+    """docs/safety.md section 2 lists every field with its default and range."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "safety.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \| \*\*([\d,]+)\*\* \| ([\d,]+) \.\. ([\d,]+) \|", text, re.M)
+    number = lambda s: int(s.replace(",", ""))  # noqa: E731
+    table = {name: (number(d), (number(lo), number(hi))) for name, d, lo, hi in rows}
+    code = {f: (getattr(BreakerPolicy(), f), BreakerPolicy.BOUNDS[f]) for f in FIELDS}
+    assert table == code
+    assert list(table) == FIELDS
