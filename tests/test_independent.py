@@ -18,6 +18,7 @@ from tests.independent import reference as ref
 from tests.independent import reference_bitcoin as btc
 from tests.independent import reference_bridge as bridge
 from tests.independent import reference_fl as fl
+from tests.independent import reference_recovery as recovery
 from tests.independent import reference_scheduling as sched
 from tests.independent import reference_telemetry as telemetry
 from tests.strategies import states
@@ -28,7 +29,8 @@ VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 # itself, tests/test_kernel_*.py, and third-party vectors), and so are scheduling
 # decisions (tests/independent/reference_scheduling.py), federated learning
 # (reference_fl.py), telemetry (reference_telemetry.py) and the federated bridge
-# (reference_bridge.py, through the snapshot and chain vectors). The privacy vectors' values
+# (reference_bridge.py, through the snapshot and chain vectors), and exit claims with the
+# anchor items of their evidence documents (reference_recovery.py). The privacy vectors' values
 # are checked against dp-accounting and numerical integration instead
 # (tests/test_fl_anchors.py::test_privacy_vectors_agree_with_the_oracles).
 NOT_IN_SECOND_IMPLEMENTATION = {
@@ -82,7 +84,8 @@ def _state(case: dict[str, Any]) -> None:
 
 
 def _snapshot(case: dict[str, Any]) -> None:
-    failures, parsed = ref.check_snapshot(_document(case))
+    pin = bytes.fromhex(case["policy_hash"]) if "policy_hash" in case else None
+    failures, parsed = ref.check_snapshot(_document(case), pin)
     if parsed is not None and parsed[2] is not None and "root" in case:
         assert case["root"] == parsed[2].hex()
     if failures:
@@ -245,6 +248,16 @@ def _telemetry_reward(case: dict[str, Any]) -> None:
     assert telemetry.reward(case["pool"], case["utilities"]) == case["expected"]
 
 
+def _claim(case: dict[str, Any]) -> None:
+    result = recovery.run_claim(case["claim"], case["evidence"], case["pinned"])
+    assert result == case["expected"]
+
+
+def _claim_book(case: dict[str, Any]) -> None:
+    book = recovery.run_book(case["claims"], case["evidence"], case["order"])
+    assert book == case["expected"]
+
+
 RUNNERS = {
     "ailee_cbor_decode_v1": _cbor,
     "ailee_section_root_v1": _section,
@@ -264,6 +277,8 @@ RUNNERS = {
     "ailee_fl_round_v1": _fl_round,
     "ailee_telemetry_chain_v1": _telemetry,
     "ailee_telemetry_reward_v1": _telemetry_reward,
+    "ailee_exit_claim_v1": _claim,
+    "ailee_claim_book_v1": _claim_book,
 }
 
 
