@@ -249,7 +249,7 @@ def test_a_bug_is_reported_as_internal_error_not_a_traceback(
 ) -> None:
     import ailee_verify.cli as cli_module
 
-    def broken(source: str, data: bytes) -> object:
+    def broken(source: str, data: bytes, policy: object = None) -> object:
         raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(cli_module, "check_snapshot_bytes", broken)

@@ -44,7 +44,7 @@ def test_json_output_is_the_hash_and_the_canonical_policy(
     assert doc["ok"] is True
     assert doc["hash"] == EXAMPLE_HASH
     assert doc["policy"]["policies"][0]["when"] == "avg_corr < 0.15 && tps > 40000"
-    assert doc["policy"]["bridge"]["min_threshold_ratio"] == 0.67
+    assert doc["policy"]["bridge"]["min_threshold_ratio"] == 0.6
     canonical = json.dumps(doc["policy"])
     assert policy_hash(parse_policy(canonical, "json")).hex() == EXAMPLE_HASH
 

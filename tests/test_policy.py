@@ -43,7 +43,7 @@ from ailee.state import FederationConfig
 from tests.helpers import EXAMPLES
 
 #: The hash of examples/policy.{yaml,json,toml} (also in vectors/policy.json).
-EXAMPLE_HASH = "7c2f0600c1580aaec957f006c1d5d5699b1143498c9cd3a9e1b56819090cb260"
+EXAMPLE_HASH = "bb0b20f34a4419002390cec6e67435ff8ee71c0822895fc21372537646bb9948"
 
 
 def example(fmt: str) -> bytes:
@@ -71,10 +71,12 @@ def test_examples_have_one_known_hash() -> None:
 def test_example_values() -> None:
     policy = parse_policy(example("yaml"), "yaml")
     assert policy.mode == "live"
-    assert policy.bridge.min_threshold_ratio == 670_000
-    assert policy.bridge.admits(11, 15)
-    assert not policy.bridge.admits(10, 15)
-    assert not policy.bridge.admits(4, 4)  # below min_signers
+    assert policy.bridge.min_threshold_ratio == 600_000
+    assert policy.bridge.admits(2, 3)  # the example federation
+    assert not policy.bridge.admits(1, 3)
+    assert policy.bridge.admits(9, 15)
+    assert not policy.bridge.admits(8, 15)  # 8,000,000 < 0.6 x 15,000,000
+    assert not policy.bridge.admits(2, 2)  # below min_signers
     assert policy.scheduler_policy().weight("reputation") == 50
     assert policy.scheduler_policy().weight("load") == 20  # default kept
     assert policy.scheduler_policy().min_reputation == 200_000
@@ -144,7 +146,7 @@ def test_canonical_json_export_reads_back_to_the_same_policy() -> None:
     text = policy_to_json(policy)
     assert parse_policy(text, "json") == policy
     assert policy_to_json(parse_policy(text, "json")) == text
-    assert '"min_threshold_ratio": 0.67' in text
+    assert '"min_threshold_ratio": 0.6' in text
     assert '"when": "avg_corr < 0.15 && tps > 40000"' in text
     assert "e-" not in text
     assert "E" not in text

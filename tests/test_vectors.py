@@ -26,6 +26,7 @@ NOT_IN_VECTORS = {
     ReasonCode.VECTOR_CASE_FAILED: "reported by the vector runner itself",
     ReasonCode.INTERNAL_ERROR: "a bug, never expected",
     ReasonCode.TAPROOT_TWEAK_INVALID: "needs a TapTweak hash >= the curve order (a preimage)",
+    ReasonCode.CLAIM_EXCEEDS_TOTAL: "unreachable with sound sum-tree proofs (defence in depth)",
 }
 
 
@@ -36,6 +37,8 @@ def test_vector_files_exist() -> None:
         "breakers.json",
         "cbor_decode.json",
         "chains.json",
+        "claim_books.json",
+        "claims.json",
         "evidence.json",
         "fl_aggregate.json",
         "fl_rounds.json",

@@ -1026,6 +1026,11 @@ def snapshot_vectors() -> VectorFile:
         "compact JSON without whitespace",
         {"document": compact, "root": root, "canonical_cbor": cbor.hex()},
     )
+    vf.add(
+        valid,
+        "examples/snapshot.json checked against the policy its federation names",
+        {"document": text, "root": root, "policy_hash": examples.POLICY_HASH.hex()},
+    )
 
     without_updates = json.loads(text)
     without_updates["fl_rounds"]["rounds"][0]["updates"] = None
@@ -1530,6 +1535,12 @@ def bridge_snapshot_cases(
                                   "root": snapshot.state_root.hex()},
                code=code, flags=("Bridge",))  # fmt: skip
 
+    third_snapshot = Snapshot.of(third)
+    vf.add(invalid, "the federation in force names another policy than the one given",
+           {"document": snapshot_to_json(third_snapshot),
+            "root": third_snapshot.state_root.hex(), "policy_hash": "11" * 32},
+           code="POLICY_HASH_MISMATCH", flags=("Bridge",))  # fmt: skip
+
     def with_epoch1(**changes: Any) -> L2State:
         changed = dataclasses.replace(epoch1, **changes)
         return dataclasses.replace(third, federation=(epoch0, changed))
@@ -1855,6 +1866,9 @@ def main(argv: list[str] | None = None) -> None:
     importlib.import_module("generate_policy_vectors").policy_vectors(VectorFile).write(
         out, "policy.json"
     )
+    claims = importlib.import_module("generate_claim_vectors")
+    claims.claim_vectors(VectorFile).write(out, "claims.json")
+    claims.book_vectors(VectorFile).write(out, "claim_books.json")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from ailee.anchors import anchor_script, make_anchor
 from ailee.bridge import authorization_message, federation_change_message, pegout_id, sign
 from ailee.evidence import evidence_from_json
 from ailee.fl import CarriedRound, ClientUpdate, RoundsAttachment, round_hash, round_record
+from ailee.policy import parse_policy, policy_hash
 from ailee.proofs import build_proof
 from ailee.recovery import (
     ClaimDocument,
@@ -93,10 +94,16 @@ SIGNERS_1 = tuple(sorted(_xonly(secret) for secret in SECRETS[1:]))
 #: The federation's deposit script: a P2TR output (a made-up key, examples only).
 DEPOSIT_SCRIPT = bytes.fromhex("5120") + hashlib.sha256(b"ailee example deposit key").digest()
 PEGIN_FEE = 1_000
+#: The policy configuration the example federation names (examples/policy.yaml; the
+#: .json and .toml files are the same policy, with the same hash).
+POLICY_HASH = policy_hash(
+    parse_policy((Path(__file__).resolve().parent.parent / "examples" / "policy.yaml").read_bytes(),
+                 "yaml")
+)  # fmt: skip
 FEDERATION_0 = FederationConfig(
     0, 2, SIGNERS, deposit_scripts=(DEPOSIT_SCRIPT,), pegin_min=100_000,
     pegin_max=100 * 10**8, pegin_fee_fixed=PEGIN_FEE, pegout_fee_min=1_000,
-    pegout_fee_max=1_000_000,
+    pegout_fee_max=1_000_000, policy_hash=POLICY_HASH,
 )  # fmt: skip
 #: Alice's deposit: a made-up regtest transaction paying the deposit script, proven in
 #: examples/evidence.json with the epoch's 102 confirmations.

@@ -356,8 +356,10 @@ class RecoveryClaim(_Fields):
 class FederationConfig(_Fields):
     """The federation of one epoch, in force from L2 sequence ``from_sequence``:
     ``threshold`` of the BIP340 x-only ``signers`` keys, the deposit scriptPubKeys it
-    controls, and its peg policy (see :mod:`ailee.bridge`). An epoch above 0 carries
-    the ``authorization`` of the previous epoch's quorum (key || signature entries)."""
+    controls, its peg policy (see :mod:`ailee.bridge`), and the hash of the policy
+    configuration in force (:func:`ailee.policy.policy_hash`; all zero: none named). An
+    epoch above 0 carries the ``authorization`` of the previous epoch's quorum (key ||
+    signature entries), which covers every other field, the policy hash included."""
 
     epoch: int
     threshold: int
@@ -371,6 +373,7 @@ class FederationConfig(_Fields):
     pegout_fee_min: int = 0
     pegout_fee_max: int = MAX_AMOUNT
     from_sequence: int = 0
+    policy_hash: bytes = ZERO_ROOT
     authorization: tuple[bytes, ...] = ()
 
     SECTION: ClassVar = "federation"
@@ -387,6 +390,7 @@ class FederationConfig(_Fields):
         ("pegout_fee_min", AmountField()),
         ("pegout_fee_max", AmountField()),
         ("from_sequence", UIntField()),
+        ("policy_hash", _BYTES32),
         ("authorization", SortedListField(BytesField(96, 96), 0, MAX_SIGNERS)),
     )
 

@@ -11,7 +11,8 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
 ``ailee_state_root_v1``       ``given`` {header, sections} -> ``intermediary``
                               {header_cbor, section_roots} -> ``expected`` {state_root}
 ``ailee_proof_v1``            ``proof`` (document), ``root`` -> ``kind``, ``section_total``
-``ailee_snapshot_v1``         ``document`` (text) or ``document_hex`` -> ``root``
+``ailee_snapshot_v1``         ``document`` (text) or ``document_hex``, optional
+                              ``policy_hash`` -> ``root``
 ``ailee_snapshot_chain_v1``   ``documents`` (list of text) -> verdict of the chain
 ``ailee_header_chain_v1``     ``network`` or ``params``, ``checkpoint``, ``chains``, ``now``
                               -> ``expected`` {tip_height, tip_hash, work, unchecked}
@@ -36,6 +37,10 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
                               -> ``expected`` {statuses}
 ``ailee_policy_v1``           ``format``, ``text`` -> ``expected`` {hash}; invalid cases
                               also give the message's ``path`` (and ``column``)
+``ailee_exit_claim_v1``       ``claim`` (document), ``evidence``, ``pinned`` -> ``expected``
+                              {id, account, amount, status, reason}
+``ailee_claim_book_v1``       ``claims`` (documents), ``evidence``, ``order`` -> ``expected``
+                              [[id, status], ...] of the book
 
 ``docs/spec.md`` ("Test vectors") describes each field.
 """
@@ -183,7 +188,12 @@ def _first_failure(checks: list[Any]) -> None:
 
 
 def _run_snapshot(test: dict[str, Any]) -> None:
-    result = check_snapshot_bytes(f"tcId {test.get('tcId')}", _document(test))
+    pin = None
+    if "policy_hash" in test:
+        from ailee.verify import PolicyPin
+
+        pin = PolicyPin(_bytes_field(test, "policy_hash"))
+    result = check_snapshot_bytes(f"tcId {test.get('tcId')}", _document(test), pin)
     if result.root is not None and "root" in test:
         _expect(test["root"] == result.root.hex(), "recomputed root differs")
     _first_failure(list(result.checks))
@@ -537,6 +547,61 @@ def _run_chain(test: dict[str, Any]) -> None:
     _first_failure(report.failures)
 
 
+def _run_claim(test: dict[str, Any]) -> None:
+    from ailee.evidence import evidence_from_json, verify_evidence_chain
+    from ailee.recovery import claim_document_from_json, replay
+
+    document = claim_document_from_json(jsoncodec.dumps(test.get("claim")).encode())
+    evidence = evidence_from_json(jsoncodec.dumps(test.get("evidence")).encode())
+    chain = verify_evidence_chain(evidence)
+    trusted = None if test.get("pinned") is None else _bytes_field(test, "pinned")
+    items = {item.sequence: item for item in evidence.items}
+    proven, record = replay(document, items, chain, trusted)
+    expected = test.get("expected")
+    got = {
+        "id": proven.id,
+        "account": proven.account,
+        "amount": proven.amount,
+        "status": record.status.value,
+        "reason": record.reason,
+    }
+    _expect(got == expected, f"claim is {got}, expected {expected}")
+
+
+def _run_claim_book(test: dict[str, Any]) -> None:
+    from ailee.evidence import evidence_from_json, verify_evidence_chain
+    from ailee.recovery import ClaimBook, apply_event, claim_document_from_json, verify_claim
+
+    evidence = evidence_from_json(jsoncodec.dumps(test.get("evidence")).encode())
+    chain = verify_evidence_chain(evidence)
+    items = {item.sequence: item for item in evidence.items}
+    claims = test.get("claims")
+    if not isinstance(claims, list):
+        raise wrong_type("claims", "array", claims)
+    # Each claim is a claim document; its events are applied in the order of 'order'
+    # ([claim index, event index] pairs), interleaving the claims in one book.
+    documents = [claim_document_from_json(jsoncodec.dumps(c).encode()) for c in claims]
+    proven = [verify_claim(d.claim, items, chain) for d in documents]
+    book = ClaimBook()
+    order = test.get("order")
+    if not isinstance(order, list):
+        raise wrong_type("order", "array", order)
+    for step in order:
+        valid = (
+            isinstance(step, list)
+            and len(step) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in step)
+            and 0 <= step[0] < len(documents)
+            and 0 <= step[1] < len(documents[step[0]].events)
+        )
+        if not valid:
+            raise DecodeError(ReasonCode.SCHEMA_BAD_FORMAT, f"order: bad step {step!r}")
+        k, e = step
+        book = apply_event(book, proven[k], documents[k].events[e], items, chain)
+    got = [[r.id, r.status.value] for r in book.claims]
+    _expect(got == test.get("expected"), f"book is {got}")
+
+
 def _run_breakers(test: dict[str, Any]) -> None:
     from ailee import safety
 
@@ -608,6 +673,8 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_privacy_v1": _run_privacy,
     "ailee_breakers_v1": _run_breakers,
     "ailee_policy_v1": _run_policy,
+    "ailee_exit_claim_v1": _run_claim,
+    "ailee_claim_book_v1": _run_claim_book,
 }
 
 

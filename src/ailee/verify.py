@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ailee.anchors import check_anchor_records
 from ailee.errors import AileeError, DecodeError, ReasonCode, VerificationError
@@ -50,7 +50,10 @@ from ailee.jsoncodec import JsonValue
 from ailee.limits import MAX_AMOUNT
 from ailee.snapshot import Snapshot, read_snapshot
 from ailee.state import ZERO_ROOT, Anchor, L2State
-from ailee.stateroot import L2StateRoot
+from ailee.stateroot import L2StateRoot, leaf_hash
+
+if TYPE_CHECKING:
+    from ailee.policy import Policy
 
 __all__ = [
     "EXIT_FAILED",
@@ -58,6 +61,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "Check",
+    "PolicyPin",
     "Report",
     "SnapshotResult",
     "build_report",
@@ -138,8 +142,66 @@ def failed_input(source: str, error: AileeError) -> SnapshotResult:
     return SnapshotResult(source, (_failed("decode", error.code, error.message),), malformed=True)
 
 
-def check_snapshot(source: str, snapshot: Snapshot) -> SnapshotResult:
-    """Run every check of one decoded snapshot."""
+@dataclass(frozen=True)
+class PolicyPin:
+    """The policy configuration an auditor holds (``--policy``): its hash and,
+    optionally, its federation rules (``admits(threshold, signers)``)."""
+
+    digest: bytes
+    admits: Callable[[int, int], bool] | None = None
+
+    @classmethod
+    def of(cls, policy: Policy) -> PolicyPin:
+        """The pin of a parsed policy."""
+        from ailee.policy import policy_hash
+
+        return cls(policy_hash(policy), policy.bridge.admits)
+
+
+def _policy_checks(state: L2State, pin: PolicyPin) -> list[Check]:
+    """``policy``: the federation epoch in force at the snapshot's sequence names the
+    pinned policy (POLICY_HASH_MISMATCH); ``policy.federation``: that epoch's m of n
+    meets the policy's federation rules (FEDERATION_THRESHOLD_INVALID)."""
+    from ailee.bridge import federation_at
+
+    sequence = state.header.sequence
+    try:
+        epoch = federation_at(state.federation, sequence)
+    except VerificationError:
+        return [
+            _failed(
+                "policy",
+                ReasonCode.POLICY_HASH_MISMATCH,
+                f"no federation epoch in force at {sequence} names a policy",
+            )
+        ]
+    checks = [
+        _verdict(
+            "policy",
+            epoch.policy_hash == pin.digest,
+            ReasonCode.POLICY_HASH_MISMATCH,
+            f"federation epoch {epoch.epoch} names policy {epoch.policy_hash.hex()}, "
+            f"the given policy is {pin.digest.hex()}",
+        )
+    ]
+    if pin.admits is not None:
+        checks.append(
+            _verdict(
+                "policy.federation",
+                pin.admits(epoch.threshold, len(epoch.signers)),
+                ReasonCode.FEDERATION_THRESHOLD_INVALID,
+                f"epoch {epoch.epoch}: {epoch.threshold} of {len(epoch.signers)} signers "
+                "does not meet the policy's federation rules",
+            )
+        )
+    return checks
+
+
+def check_snapshot(
+    source: str, snapshot: Snapshot, policy: PolicyPin | None = None
+) -> SnapshotResult:
+    """Run every check of one decoded snapshot; with ``policy``, also check that the
+    snapshot's federation names that policy."""
     state = snapshot.state
     header = state.header
     checks = [_passed("decode")]
@@ -195,6 +257,8 @@ def check_snapshot(source: str, snapshot: Snapshot) -> SnapshotResult:
                 )
             )
     checks.extend(_bridge_checks(state))
+    if policy is not None:
+        checks.extend(_policy_checks(state, policy))
     checks.extend(_decision_checks(snapshot))
     checks.extend(_round_checks(snapshot))
     checks.extend(_batch_checks(snapshot))
@@ -222,7 +286,13 @@ def _bridge_checks(state: L2State) -> list[Check]:
 
     def federation() -> str:
         check_federation(state.federation)
-        return f"{len(state.federation)} epochs"
+        if not state.federation:
+            return "0 epochs"
+        # The fingerprint an exit claim pins its root of trust with (ailee.recovery).
+        fingerprint = leaf_hash(state.federation[0]).hex()
+        named = state.federation[-1].policy_hash
+        policy = "" if named == ZERO_ROOT else f", policy {named.hex()}"
+        return f"{len(state.federation)} epochs, epoch 0 fingerprint {fingerprint}{policy}"
 
     def pegins() -> str:
         for pegin in state.pegins:
@@ -340,13 +410,15 @@ def _batch_checks(snapshot: Snapshot) -> list[Check]:
     )
 
 
-def check_snapshot_bytes(source: str, data: bytes) -> SnapshotResult:
+def check_snapshot_bytes(
+    source: str, data: bytes, policy: PolicyPin | None = None
+) -> SnapshotResult:
     """Decode a snapshot document (JSON or CBOR) and run every check on it."""
     try:
         snapshot = read_snapshot(data)
     except DecodeError as exc:
         return failed_input(source, exc)
-    return check_snapshot(source, snapshot)
+    return check_snapshot(source, snapshot, policy)
 
 
 def _link_checks(

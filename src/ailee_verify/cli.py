@@ -190,6 +190,12 @@ MIN_CONFIRMATIONS_DEFAULT = 6
     type=click.IntRange(0, 2**32),
     help="Unix time: refuse evidence headers more than two hours after it.",
 )
+@click.option(
+    "--policy",
+    "policy_file",
+    metavar="FILE",
+    help="Policy configuration (.yaml, .json, .toml) each snapshot's federation must name.",
+)
 def verify_command(  # noqa: PLR0917 (one parameter per option)
     snapshots: tuple[str, ...],
     as_json: bool,
@@ -197,8 +203,19 @@ def verify_command(  # noqa: PLR0917 (one parameter per option)
     evidence: str | None,
     min_confirmations: int,
     now: int | None,
+    policy_file: str | None,
 ) -> None:
     """Verify each SNAPSHOT (JSON or CBOR) and the chain between consecutive ones."""
+    pin = None
+    if policy_file is not None:
+        from ailee.policy import format_for_suffix, parse_policy
+        from ailee.verify import PolicyPin
+
+        try:
+            fmt = format_for_suffix(policy_file)
+            pin = PolicyPin.of(parse_policy(read_input(policy_file), fmt))
+        except AileeError as exc:
+            raise _failed_command(exc, as_json) from None
     results: list[SnapshotResult] = []
     for path in _progress(list(snapshots), quiet, "verifying"):
         try:
@@ -206,7 +223,7 @@ def verify_command(  # noqa: PLR0917 (one parameter per option)
         except DecodeError as exc:
             results.append(failed_input(path, exc))
             continue
-        results.append(check_snapshot_bytes(path, data))
+        results.append(check_snapshot_bytes(path, data, pin))
     evidence_result = None
     if evidence is not None:
         try:

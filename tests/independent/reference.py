@@ -320,7 +320,8 @@ RECORDS: dict[str, list[tuple[str, Any]]] = {
                   ("window_end_ms", k_uint()), ("digest", B32)],
     "recovery": [("id", k_id), ("claimant", k_id), ("amount", k_amount),
                  ("anchor_sequence", k_uint()),
-                 ("status", k_enum("submitted", "challenge", "disputed", "approved", "rejected", "paid"))],
+                 ("status", k_enum("submitted", "challenge", "disputed", "approved",
+                                   "rejected", "paid"))],
     "federation": [("epoch", k_uint()), ("threshold", k_uint(1, 1000)),
                    ("signers", k_sorted_list(B32, 1, 1000)),
                    ("deposit_scripts", k_sorted_list(k_bytes(1, 10000), 0, 100)),
@@ -328,7 +329,8 @@ RECORDS: dict[str, list[tuple[str, Any]]] = {
                    ("pegin_min", k_amount), ("pegin_max", k_amount),
                    ("pegin_fee_fixed", k_amount), ("pegin_fee_ppm", k_uint(0, 1_000_000)),
                    ("pegout_fee_min", k_amount), ("pegout_fee_max", k_amount),
-                   ("from_sequence", k_uint()), ("authorization", k_sorted_list(B96, 0, 1000))],
+                   ("from_sequence", k_uint()), ("policy_hash", B32),
+                   ("authorization", k_sorted_list(B96, 0, 1000))],
 }  # fmt: skip
 
 
@@ -667,8 +669,9 @@ def check_anchor_chain(chain_id: str, anchors: list[dict[str, Any]]) -> str | No
     return None
 
 
-def check_snapshot(data: bytes) -> tuple[list[str], Any]:
-    """Spec 11.1: the codes of failed checks in order, and (header, sections, root)."""
+def check_snapshot(data: bytes, policy_hash: bytes | None = None) -> tuple[list[str], Any]:
+    """Spec 11.1: the codes of failed checks in order, and (header, sections, root).
+    With ``policy_hash``, the `policy` check too (the epoch in force names it)."""
     try:
         header, sections, claimed = read_snapshot(data)
     except Rejected as exc:
@@ -695,6 +698,10 @@ def check_snapshot(data: bytes) -> tuple[list[str], Any]:
     from tests.independent import reference_bridge as bridge
 
     failures.extend(bridge.check_snapshot(header, sections))
+    if policy_hash is not None:
+        in_force = [e for e in sections["federation"] if e["from_sequence"] <= header["sequence"]]
+        if not in_force or in_force[-1]["policy_hash"] != policy_hash:
+            failures.append("POLICY_HASH_MISMATCH")
     if schedule is not None:
         from tests.independent import reference_scheduling as sched
 
