@@ -31,6 +31,7 @@ from ailee.recovery import (
     replay,
     required_approvals,
     verify_claim,
+    verify_dispute,
 )
 from ailee_verify.cli import main
 from tests.helpers import EXAMPLES, load_tool
@@ -69,7 +70,7 @@ def test_an_empty_validator_set_never_approves() -> None:
 
 def test_recovery_metadata_known_answer() -> None:
     """Recomputed here with cbor2's canonical encoder and hashlib, independently."""
-    keys = tuple(sorted(bytes([k]) * 32 for k in (3, 1, 2)))
+    keys = tuple(sorted(ex._xonly(bytes([k]) * 32) for k in (3, 1, 2)))
     params = RecoveryParams(144, 6, keys)
     validator_set = _tagged("ailee/v2/recovery/validators", b"".join(keys))
     body = cbor2.dumps(
@@ -99,6 +100,7 @@ def test_recovery_metadata_known_answer() -> None:
         ({"validators": (bytes(32), bytes(32))}, ReasonCode.LIST_NOT_SORTED_UNIQUE),
         ({"validators": (b"\x02" * 32, b"\x01" * 32)}, ReasonCode.LIST_NOT_SORTED_UNIQUE),
         ({"validators": (bytes(31),)}, ReasonCode.BYTES_WRONG_LENGTH),
+        ({"validators": ((5).to_bytes(32, "big"),)}, ReasonCode.CLAIM_VALIDATOR_INVALID),
         ({"validators": tuple(k.to_bytes(32, "big") for k in range(1001))},
          ReasonCode.INPUT_TOO_LARGE),
     ],
@@ -174,6 +176,18 @@ def test_events_name_their_position() -> None:
         replay(broken, items, chain)
     assert info.value.code is ReasonCode.CLAIM_WINDOW_OPEN
     assert info.value.message.startswith("events[2] (approve): ")
+
+
+def test_a_later_state_dispute_needs_its_anchor_confirmed_at_the_dispute() -> None:
+    """At height 2 the later anchor (in block 1) has 2 of the 3 confirmations: a dispute
+    filed then cannot rest on it, though the evidence's tip confirms it later."""
+    proven = verify_claim(vectors.claim("bob", 0), vectors._ITEMS, vectors._CHAIN)
+    dispute = vectors._later()
+    at = lambda height: verify_dispute(  # noqa: E731
+        proven, height, dispute, vectors._ITEMS, vectors._CHAIN
+    )
+    assert code_of(lambda: at(2)) is ReasonCode.SPV_TOO_FEW_CONFIRMATIONS
+    assert at(3) == "later_state"
 
 
 def test_exceeding_the_proven_total_is_refused() -> None:
@@ -385,3 +399,22 @@ def test_cli_claim_malformed(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     status, _, err = run(capsys, "claim", str(CLAIM), "--evidence", str(tmp_path / "missing"))
     assert status == 3
     assert "FILE_UNREADABLE" in err.splitlines()[-1]
+
+
+def test_the_user_guide_shows_the_claim_command_as_it_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    guide = (EXAMPLES.parent / "docs" / "user-guide.md").read_text()
+    start = guide.index("$ ailee-l2-verify claim ")
+    block = guide[start : guide.index("```", start)]
+    command, _, shown = block.partition("\n    --federation ")
+    fingerprint, _, shown = shown.partition("\n")
+    assert fingerprint == vectors.federation_fingerprint(ex.FEDERATION_0).hex()
+    assert command.endswith("\\")
+    status, out, _ = run(
+        capsys, "claim", str(CLAIM), "--evidence", str(CLAIM_EVIDENCE), "--federation", fingerprint
+    )
+    assert status == 0
+    assert out.replace(str(CLAIM), "examples/claim.json") == shown
+    recovery = (EXAMPLES.parent / "docs" / "recovery.md").read_text()
+    assert fingerprint in recovery

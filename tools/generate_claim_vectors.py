@@ -248,11 +248,15 @@ def claim_vectors(vector_file: Callable[..., Any]) -> Any:
             None,
         ),
         (
-            "double claim: bob's claim against sequence 0 was submitted first",
+            "double claim: bob's claim against sequence 0 is already approved",
             bob,
             history(
                 bob,
-                ClaimEvent(6, "dispute", dispute=DoubleClaimDispute(claim("bob", 0), 2)),
+                ClaimEvent(
+                    6,
+                    "dispute",
+                    dispute=DoubleClaimDispute(claim("bob", 0), approvals(claim("bob", 0))),
+                ),
                 upto="accept",
             ),
             "disputed",
@@ -366,12 +370,18 @@ def claim_vectors(vector_file: Callable[..., Any]) -> Any:
          history(carol0, ClaimEvent(9, "dispute", dispute=_later("carol")), upto="accept")),
         ("dispute proving another account", "CLAIM_DISPUTE_INVALID", alice0,
          history(alice0, ClaimEvent(9, "dispute", dispute=_later("bob")), upto="accept")),
-        ("double-claim dispute by a later claim", "CLAIM_DISPUTE_INVALID", bob,
-         history(bob, ClaimEvent(6, "dispute", dispute=DoubleClaimDispute(bob0, 4)),
-                 upto="accept")),
+        ("double-claim dispute: the other claim approved by 1 of 3", "QUORUM_NOT_MET", bob,
+         history(bob, ClaimEvent(6, "dispute", dispute=DoubleClaimDispute(
+             bob0, approvals(bob0, ex.VALIDATOR_SECRETS[:1]))), upto="accept")),
+        ("double-claim dispute: approvals of this claim, not the other", "QUORUM_BAD_SIGNATURE",
+         bob, history(bob, ClaimEvent(6, "dispute", dispute=DoubleClaimDispute(
+             bob0, approvals(bob))), upto="accept")),
         ("double-claim dispute by another account's claim", "CLAIM_DISPUTE_INVALID", bob,
-         history(bob, ClaimEvent(6, "dispute", dispute=DoubleClaimDispute(alice0, 2)),
-                 upto="accept")),
+         history(bob, ClaimEvent(6, "dispute", dispute=DoubleClaimDispute(
+             alice0, approvals(alice0))), upto="accept")),
+        ("double-claim dispute by the claim itself", "CLAIM_DISPUTE_INVALID", bob,
+         history(bob, ClaimEvent(6, "dispute", dispute=DoubleClaimDispute(
+             bob, approvals(bob))), upto="accept")),
         ("dispute with an unattested later state", "QUORUM_NOT_MET", bob0,
          history(bob0, ClaimEvent(9, "dispute", dispute=_later(attestation=())), upto="accept")),
     ):  # fmt: skip
@@ -380,6 +390,18 @@ def claim_vectors(vector_file: Callable[..., Any]) -> Any:
     bad("an empty validator set never approves", "CLAIM_NO_VALIDATORS",
         _case(lone, history(lone, ClaimEvent(15, "approve", approvals=()), upto="accept")),
         "History")  # fmt: skip
+    off_curve = _case(bob, history(bob))
+    off_curve["claim"]["claim"]["recovery"]["validators"][0] = (5).to_bytes(32, "big").hex()
+    bad("a validator key with no curve point", "CLAIM_VALIDATOR_INVALID", off_curve, "Malformed")
+    unsorted = _case(bob, history(bob))
+    unsorted["claim"]["claim"]["attestation"].reverse()
+    bad("attestation entries not ascending", "LIST_NOT_SORTED_UNIQUE", unsorted, "Malformed")
+    no_action = _case(bob, history(bob))
+    del no_action["claim"]["events"][1]["action"]
+    bad("an event without an action", "SCHEMA_MISSING_FIELD", no_action, "Malformed")
+    text_version = _case(bob, history(bob))
+    text_version["claim"]["version"] = "1"
+    bad("version as text", "SCHEMA_WRONG_TYPE", text_version, "Malformed")
     malformed = _case(bob, history(bob))
     malformed["claim"]["format"] = "ailee-claim"
     bad("wrong format marker", "SCHEMA_BAD_FORMAT", malformed, "Malformed")

@@ -222,6 +222,7 @@ class ReasonCode(StrEnum):
     TELEMETRY_OUT_OF_WINDOW = "TELEMETRY_OUT_OF_WINDOW"
     # --- recovery claims -------------------------------------------------------------
     CLAIM_NO_VALIDATORS = "CLAIM_NO_VALIDATORS"
+    CLAIM_VALIDATOR_INVALID = "CLAIM_VALIDATOR_INVALID"
     CLAIM_FEDERATION_MISMATCH = "CLAIM_FEDERATION_MISMATCH"
     CLAIM_PROOF_MISMATCH = "CLAIM_PROOF_MISMATCH"
     CLAIM_PARAMS_MISMATCH = "CLAIM_PARAMS_MISMATCH"
@@ -626,6 +627,9 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     # recovery claims
     ReasonCode.CLAIM_NO_VALIDATORS: (
         "The recovery validator set is empty, so no claim can ever be approved."
+    ),
+    ReasonCode.CLAIM_VALIDATOR_INVALID: (
+        "A recovery validator key is not a BIP340 public key (no point on the curve)."
     ),
     ReasonCode.CLAIM_FEDERATION_MISMATCH: (
         "A claim's federation epoch 0 is not the pinned root of trust."

@@ -167,6 +167,19 @@ class RecoveryParams:
                 ReasonCode.LIST_NOT_SORTED_UNIQUE,
                 "recovery.validators: keys must be ascending and distinct",
             )
+        if keys:
+            from coincurve import PublicKeyXOnly
+
+            for k, key in enumerate(keys):
+                try:
+                    PublicKeyXOnly(key)
+                except ValueError:
+                    # A key that can sign nothing would silently raise the bar of the
+                    # quorum, or make it unreachable.
+                    raise DecodeError(
+                        ReasonCode.CLAIM_VALIDATOR_INVALID,
+                        f"recovery.validators[{k}]: not a BIP340 public key",
+                    ) from None
 
     def validator_set_commitment(self) -> bytes:
         """``tagged_hash("ailee/v2/recovery/validators", key_1 || ... || key_n)``."""
@@ -467,35 +480,42 @@ class LaterStateDispute:
 
 @dataclass(frozen=True, slots=True)
 class DoubleClaimDispute:
-    """Another valid claim for the same account, submitted earlier (at
-    ``submitted_at``; on the same height, the smaller claim id is earlier)."""
+    """Another valid claim for the same account, with the approval of its recovery
+    validators: the account is already being paid, so this claim would pay it twice.
+    (A declared submission time would prove nothing: anyone holding another valid
+    claim of the account could declare it earlier.)"""
 
     other: ExitClaim
-    submitted_at: int
+    approvals: tuple[bytes, ...]
 
 
 def verify_dispute(
     proven: ProvenClaim,
-    submitted_at: int,
+    height: int,
     dispute: LaterStateDispute | DoubleClaimDispute,
     evidence: Mapping[int, EvidenceItem],
     chain: HeaderChain,
     *,
     pinned: bytes | None = None,
 ) -> str:
-    """Check a dispute against a proven claim submitted at ``submitted_at``; return
-    its reason (``later_state`` or ``double_claim``). A dispute that does not hold is
-    CLAIM_DISPUTE_INVALID, or the code of its failing evidence."""
+    """Check a dispute filed at Bitcoin ``height`` against a proven claim; return its
+    reason (``later_state`` or ``double_claim``). A dispute that does not hold is
+    CLAIM_DISPUTE_INVALID, or the code of its failing evidence (docs/recovery.md 6)."""
     claim = proven.claim
     if isinstance(dispute, DoubleClaimDispute):
         other = verify_claim(dispute.other, evidence, chain, pinned)
+        if dispute.other.federation[0] != claim.federation[0]:
+            raise _fail(
+                ReasonCode.CLAIM_DISPUTE_INVALID, "the other claim's federation has another root"
+            )
         if other.claim.chain_id != claim.chain_id or other.account != proven.account:
             raise _fail(ReasonCode.CLAIM_DISPUTE_INVALID, "the other claim is another account's")
-        if (dispute.submitted_at, other.id) >= (submitted_at, proven.id):
-            raise _fail(
-                ReasonCode.CLAIM_DISPUTE_INVALID,
-                "the other claim was not submitted before this one",
-            )
+        if other.id == proven.id:
+            raise _fail(ReasonCode.CLAIM_DISPUTE_INVALID, "the other claim is this claim")
+        try:
+            verify_approvals(other.claim.params, other.id, dispute.approvals)
+        except VerificationError as exc:
+            raise _fail(exc.code, f"approval of the other claim: {exc.message}") from None
         return "double_claim"
     federation = claim.federation if dispute.federation is None else dispute.federation
     if dispute.federation is not None:
@@ -527,6 +547,14 @@ def verify_dispute(
         chain=chain,
         min_confirmations=claim.params.anchor_confirmations,
     )
+    confirmations = height - later.anchor_height + 1
+    needed = claim.params.anchor_confirmations
+    if confirmations < needed:
+        raise _fail(
+            ReasonCode.SPV_TOO_FEW_CONFIRMATIONS,
+            f"anchor {dispute.anchor.sequence} has {max(confirmations, 0)} confirmations at "
+            f"height {height}, {needed} needed",
+        )
     if later.balance == proven.amount:
         raise _fail(
             ReasonCode.CLAIM_DISPUTE_INVALID,
@@ -560,6 +588,7 @@ class ClaimRecord:
     """One claim in a :class:`ClaimBook`, at its current status."""
 
     id: str
+    chain_id: str
     account: str
     amount: int
     #: The commitment of the anchor the claim is against, and that state's total.
@@ -629,7 +658,8 @@ class ClaimBook:
         if any(r.id == proven.id for r in self.claims):
             raise _fail(ReasonCode.CLAIM_DUPLICATE, f"claim {proven.id} is already submitted")
         live = [r for r in self.claims if r.status in LIVE]
-        if any(r.account == proven.account for r in live):
+        chain_id = proven.claim.chain_id
+        if any((r.chain_id, r.account) == (chain_id, proven.account) for r in live):
             raise _fail(
                 ReasonCode.CLAIM_DOUBLE, f"account {proven.account} already has a live claim"
             )
@@ -643,6 +673,7 @@ class ClaimBook:
             )
         record = ClaimRecord(
             proven.id,
+            chain_id,
             proven.account,
             proven.amount,
             commitment,
@@ -816,8 +847,8 @@ def apply_event(
     if event.action == "dispute":
         if event.dispute is None:  # the reader never builds one
             raise _fail(ReasonCode.CLAIM_DISPUTE_INVALID, "a dispute event without a dispute")
-        submitted = book.get(ident).submitted_at
-        reason = verify_dispute(proven, submitted, event.dispute, evidence, chain, pinned=pinned)
+        book.get(ident)  # CLAIM_UNKNOWN first
+        reason = verify_dispute(proven, event.height, event.dispute, evidence, chain, pinned=pinned)
         return book.dispute(ident, event.height, reason)
     if event.action == "approve":
         return book.approve(ident, event.height, event.approvals)
@@ -852,7 +883,13 @@ def _list(value: Any, path: str, maximum: int) -> list[Any]:
 
 
 def _entries(value: Any, path: str, maximum: int) -> tuple[bytes, ...]:
-    return tuple(_hex(v, f"{path}[{k}]", 96) for k, v in enumerate(_list(value, path, maximum)))
+    """key || signature entries, ascending and distinct (LIST_NOT_SORTED_UNIQUE)."""
+    entries = tuple(_hex(v, f"{path}[{k}]", 96) for k, v in enumerate(_list(value, path, maximum)))
+    if any(a >= b for a, b in itertools.pairwise(entries)):
+        raise DecodeError(
+            ReasonCode.LIST_NOT_SORTED_UNIQUE, f"{path}: entries must be ascending and distinct"
+        )
+    return entries
 
 
 def _federation(value: Any, path: str) -> tuple[FederationConfig, ...]:
@@ -871,10 +908,13 @@ def _proof(value: Any, path: str) -> StateProof:
 
 def _params(value: Any, path: str) -> RecoveryParams:
     obj = expect_object(value, path, ("challenge_blocks", "anchor_confirmations", "validators"))
+    challenge = _uint(obj["challenge_blocks"], f"{path}.challenge_blocks")
+    confirmations = _uint(obj["anchor_confirmations"], f"{path}.anchor_confirmations")
+    RecoveryParams(challenge, confirmations)  # the counts' ranges before the keys
     keys = _list(obj["validators"], f"{path}.validators", MAX_VALIDATORS)
     return RecoveryParams(
-        _uint(obj["challenge_blocks"], f"{path}.challenge_blocks"),
-        _uint(obj["anchor_confirmations"], f"{path}.anchor_confirmations"),
+        challenge,
+        confirmations,
         tuple(_hex(key, f"{path}.validators[{k}]", 32) for k, key in enumerate(keys)),
     )
 
@@ -890,28 +930,42 @@ def _claim(value: Any, path: str) -> ExitClaim:
         "attestation",
     )
     obj = expect_object(value, path, names)
+    # Read in the documented order (docs/recovery.md 7), so the first fault is reported.
     if not isinstance(obj["chain_id"], str):
         raise wrong_type(f"{path}.chain_id", "string", obj["chain_id"])
+    chain_id = check_id(obj["chain_id"], f"{path}.chain_id")
+    anchor = read_fields(Anchor, obj["anchor"], Form.JSON, f"{path}.anchor")
+    proof = _proof(obj["proof"], f"{path}.proof")
     destination = _hex(obj["destination"], f"{path}.destination")
     if not 1 <= len(destination) <= _MAX_SCRIPT:
         raise DecodeError(
             ReasonCode.BYTES_WRONG_LENGTH, f"{path}.destination: 1 to {_MAX_SCRIPT} bytes"
         )
-    return ExitClaim(
-        check_id(obj["chain_id"], f"{path}.chain_id"),
-        read_fields(Anchor, obj["anchor"], Form.JSON, f"{path}.anchor"),
-        _proof(obj["proof"], f"{path}.proof"),
-        destination,
-        _params(obj["recovery"], f"{path}.recovery"),
-        _federation(obj["federation"], f"{path}.federation"),
-        _entries(obj["attestation"], f"{path}.attestation", 1_000),
-    )
+    params = _params(obj["recovery"], f"{path}.recovery")
+    federation = _federation(obj["federation"], f"{path}.federation")
+    attestation = _entries(obj["attestation"], f"{path}.attestation", 1_000)
+    return ExitClaim(chain_id, anchor, proof, destination, params, federation, attestation)
+
+
+def _choice(value: Any, path: str, name: str, choices: tuple[str, ...]) -> str:
+    """The field that decides an object's other fields, read first: missing
+    SCHEMA_MISSING_FIELD, not text SCHEMA_WRONG_TYPE, unknown ENUM_UNKNOWN_VALUE."""
+    if not isinstance(value, dict):
+        raise wrong_type(path, "object", value)
+    if name not in value:
+        raise DecodeError(ReasonCode.SCHEMA_MISSING_FIELD, f"{path}.{name}: missing")
+    chosen = value[name]
+    if not isinstance(chosen, str):
+        raise wrong_type(f"{path}.{name}", "string", chosen)
+    if chosen not in choices:
+        raise DecodeError(
+            ReasonCode.ENUM_UNKNOWN_VALUE, f"{path}.{name}: {chosen!r} is not one of {choices}"
+        )
+    return chosen
 
 
 def _dispute(value: Any, path: str) -> LaterStateDispute | DoubleClaimDispute:
-    if not isinstance(value, dict):
-        raise wrong_type(path, "object", value)
-    kind = value.get("kind")
+    kind = _choice(value, path, "kind", ("later_state", "double_claim"))
     if kind == "later_state":
         obj = expect_object(value, path, ("kind", "anchor", "proof", "attestation", "federation"))
         federation = (
@@ -925,25 +979,15 @@ def _dispute(value: Any, path: str) -> LaterStateDispute | DoubleClaimDispute:
             _entries(obj["attestation"], f"{path}.attestation", 1_000),
             federation,
         )
-    if kind == "double_claim":
-        obj = expect_object(value, path, ("kind", "claim", "submitted_at"))
-        return DoubleClaimDispute(
-            _claim(obj["claim"], f"{path}.claim"),
-            _uint(obj["submitted_at"], f"{path}.submitted_at"),
-        )
-    raise DecodeError(
-        ReasonCode.ENUM_UNKNOWN_VALUE, f"{path}.kind: {kind!r} is not later_state or double_claim"
+    obj = expect_object(value, path, ("kind", "claim", "approvals"))
+    return DoubleClaimDispute(
+        _claim(obj["claim"], f"{path}.claim"),
+        _entries(obj["approvals"], f"{path}.approvals", MAX_VALIDATORS),
     )
 
 
 def _event(value: Any, path: str) -> ClaimEvent:
-    if not isinstance(value, dict):
-        raise wrong_type(path, "object", value)
-    action = value.get("action")
-    if action not in _ACTIONS:
-        raise DecodeError(
-            ReasonCode.ENUM_UNKNOWN_VALUE, f"{path}.action: {action!r} is not one of {_ACTIONS}"
-        )
+    action = _choice(value, path, "action", _ACTIONS)
     extra = {"dispute": ("dispute",), "approve": ("approvals",), "pay": ("txid",)}
     obj = expect_object(value, path, ("height", "action", *extra.get(action, ())))
     height = _uint(obj["height"], f"{path}.height")
@@ -962,8 +1006,12 @@ def claim_document_from_json(data: bytes) -> ClaimDocument:
     doc = jsoncodec.loads(data)
     check_version(doc, "claim", CLAIM_VERSION)
     obj = expect_object(doc, "claim", ("format", "version", "claim", "events"))
+    if not isinstance(obj["format"], str):
+        raise wrong_type("claim.format", "string", obj["format"])
     if obj["format"] != CLAIM_FORMAT:
         raise DecodeError(ReasonCode.SCHEMA_BAD_FORMAT, f"claim.format: not {CLAIM_FORMAT!r}")
+    if _uint(obj["version"], "claim.version") != CLAIM_VERSION:
+        raise DecodeError(ReasonCode.SCHEMA_UNSUPPORTED_VERSION, "claim.version: not 1")
     claim = _claim(obj["claim"], "claim.claim")
     events = tuple(
         _event(e, f"claim.events[{k}]")
@@ -1001,7 +1049,7 @@ def _event_json(event: ClaimEvent) -> dict[str, Any]:
         out["dispute"] = {
             "kind": "double_claim",
             "claim": _claim_json(dispute.other),
-            "submitted_at": dispute.submitted_at,
+            "approvals": [e.hex() for e in dispute.approvals],
         }
     if event.action == "approve":
         out["approvals"] = [e.hex() for e in event.approvals]

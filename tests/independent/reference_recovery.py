@@ -224,7 +224,36 @@ EVENT_FIELDS = {"submit": [], "accept": [], "dispute": ["dispute"], "approve": [
                 "pay": ["txid"]}  # fmt: skip
 CLAIM_FIELDS = ["chain_id", "anchor", "proof", "destination", "recovery", "federation",
                 "attestation"]  # fmt: skip
-ENTRIES = ref.k_sorted_list(B96, 0, MAX_LIST)
+
+
+def _sorted(inner: Any) -> Any:
+    """recovery.md 2, 3, 7: a list (SCHEMA_WRONG_TYPE) of at most 1,000 items
+    (INPUT_TOO_LARGE), each read, ascending and distinct (LIST_NOT_SORTED_UNIQUE)."""
+
+    def read(v: Any, json_form: bool) -> list[Any]:
+        if not isinstance(v, list):
+            raise Rejected("SCHEMA_WRONG_TYPE")
+        if len(v) > MAX_LIST:
+            raise Rejected("INPUT_TOO_LARGE")
+        out = [inner(x, json_form) for x in v]
+        if any(not a < b for a, b in itertools.pairwise(out)):
+            raise Rejected("LIST_NOT_SORTED_UNIQUE")
+        return out
+
+    return read
+
+
+ENTRIES = _sorted(B96)
+
+
+def _is_point(key: bytes) -> bool:
+    """A BIP340 public key: an x coordinate below p with x^3 + 7 a square mod p."""
+    p = 2**256 - 2**32 - 977
+    x = int.from_bytes(key, "big")
+    if x >= p:
+        return False
+    y2 = (pow(x, 3, p) + 7) % p
+    return pow(y2, (p - 1) // 2, p) in (0, 1)
 
 
 def read_proof(doc: Any) -> dict[str, Any]:
@@ -270,7 +299,7 @@ def _read_federation(v: Any) -> list[dict[str, Any]]:
     if not isinstance(v, list):
         raise Rejected("SCHEMA_WRONG_TYPE")
     if len(v) > MAX_LIST:
-        raise Rejected("INT_OUT_OF_RANGE")  # ASSUMED: the code of a list size (spec 5)
+        raise Rejected("INPUT_TOO_LARGE")  # recovery.md 7
     return [ref.read_record("federation", r, True) for r in v]
 
 
@@ -280,15 +309,17 @@ def read_claim(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"chain_id": ref.k_id(obj["chain_id"], True)}
     out["anchor"] = ref.read_record("anchors", obj["anchor"], True)
     out["proof"] = read_proof(obj["proof"])
-    # ASSUMED: any length here; 1 to 10,000 bytes is step 10 (CLAIM_DESTINATION_INVALID).
-    out["destination"] = ANY_BYTES(obj["destination"], True)
+    # recovery.md 4: 1 to 10,000 bytes when read.
+    out["destination"] = ref.k_bytes(1, 10_000)(obj["destination"], True)
     params = exact_fields(obj["recovery"], ["challenge_blocks", "anchor_confirmations",
                                             "validators"])  # fmt: skip
     out["recovery"] = {
         "challenge_blocks": ref.k_uint(1, 1_000_000)(params["challenge_blocks"], True),
         "anchor_confirmations": ref.k_uint(1, 100_000)(params["anchor_confirmations"], True),
-        "validators": ref.k_sorted_list(B32, 0, MAX_LIST)(params["validators"], True),
+        "validators": _sorted(B32)(params["validators"], True),
     }
+    if not all(_is_point(key) for key in out["recovery"]["validators"]):
+        raise Rejected("CLAIM_VALIDATOR_INVALID")
     out["federation"] = _read_federation(obj["federation"])
     out["attestation"] = ENTRIES(obj["attestation"], True)
     return out
@@ -308,9 +339,9 @@ def read_dispute(obj: Any) -> dict[str, Any]:
                 "attestation": ENTRIES(obj["attestation"], True),
                 "federation": None if obj["federation"] is None
                 else _read_federation(obj["federation"])}  # fmt: skip
-    exact_fields(obj, ["kind", "claim", "submitted_at"])
+    exact_fields(obj, ["kind", "claim", "approvals"])
     return {"kind": kind, "claim": read_claim(obj["claim"]),
-            "submitted_at": ref.k_uint()(obj["submitted_at"], True)}  # fmt: skip
+            "approvals": ENTRIES(obj["approvals"], True)}  # fmt: skip
 
 
 def read_event(obj: Any) -> dict[str, Any]:
@@ -348,7 +379,7 @@ def read_claim_document(doc: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]
     if not isinstance(events, list):
         raise Rejected("SCHEMA_WRONG_TYPE")
     if len(events) > MAX_EVENTS:
-        raise Rejected("INT_OUT_OF_RANGE")  # ASSUMED
+        raise Rejected("INPUT_TOO_LARGE")
     return claim, [read_event(e) for e in events]
 
 
@@ -463,7 +494,7 @@ def verify_claim(claim: dict[str, Any], ctx: Context) -> Verified:
 # --- recovery.md 6: disputes ------------------------------------------------------------------
 
 
-def check_dispute(dispute: dict[str, Any], entry: Entry, ctx: Context) -> None:
+def check_dispute(dispute: dict[str, Any], entry: Entry, ctx: Context, height: int) -> None:
     v = entry.claim
     if dispute["kind"] == "later_state":
         epochs = v.epochs
@@ -484,18 +515,30 @@ def check_dispute(dispute: dict[str, Any], entry: Entry, ctx: Context) -> None:
         _anchored_state(ctx, v.chain_id, anchor, item, proof=proof,
                         attestation=dispute["attestation"], epochs=epochs,
                         confirmations=v.params["anchor_confirmations"])  # fmt: skip
+        # recovery.md 6: confirmed at the dispute's own height as well.
+        block = prove_anchor(ctx.chain, item, anchor["commitment"], 1)
+        if height - block + 1 < v.params["anchor_confirmations"]:
+            raise Rejected("SPV_TOO_FEW_CONFIRMATIONS")
         balance = proof["record"]["balance"] if proof["kind"] == "inclusion" else 0
         if balance == v.amount:
             raise Rejected("CLAIM_DISPUTE_INVALID")
         return
-    # double_claim. ASSUMED: a claim that fails section 4 fails with its own code; it is
-    # verified with the same pin and evidence; then the account, then the order.
+    # double_claim (recovery.md 6): the other claim, its epoch 0, its account, not this
+    # claim, then its validators' quorum over its id.
     other = verify_claim(dispute["claim"], ctx)
+    if other.epochs[0] != v.epochs[0]:
+        raise Rejected("CLAIM_DISPUTE_INVALID")
     if other.chain_id != v.chain_id or other.account != v.account:
         raise Rejected("CLAIM_DISPUTE_INVALID")
-    assert entry.submitted_at is not None
-    if not (dispute["submitted_at"], other.id) < (entry.submitted_at, v.id):
+    if other.id == v.id:
         raise Rejected("CLAIM_DISPUTE_INVALID")
+    validators = other.params["validators"]
+    if not validators:
+        raise Rejected("CLAIM_NO_VALIDATORS")
+    signers = {"signers": validators, "threshold": approval_threshold(len(validators))}
+    fault = bridge.quorum(dispute["approvals"], signers, approval_message(other.id))
+    if fault:
+        raise Rejected(fault)
 
 
 # --- recovery.md 5: the claim state machine --------------------------------------------------
@@ -543,7 +586,7 @@ class Book:
             status("submitted")
             entry.status, entry.window_end = "challenge", height + v.params["challenge_blocks"]
         elif action == "dispute":
-            check_dispute(event["dispute"], entry, ctx)
+            check_dispute(event["dispute"], entry, ctx, height)
             # ASSUMED: no window before `accept`; the status check then rejects.
             if entry.window_end is not None and not height < entry.window_end:
                 raise Rejected("CLAIM_WINDOW_CLOSED")
