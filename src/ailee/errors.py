@@ -260,6 +260,9 @@ class ReasonCode(StrEnum):
     POLICY_EXPRESSION = "POLICY_EXPRESSION"
     POLICY_UNKNOWN_REFERENCE = "POLICY_UNKNOWN_REFERENCE"
     POLICY_HASH_MISMATCH = "POLICY_HASH_MISMATCH"
+    # --- snapshot store --------------------------------------------------------------
+    # --- legacy SNAPSHOT v1 files ----------------------------------------------------
+    # --- netflow relay accounting ----------------------------------------------------
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -720,6 +723,9 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ReasonCode.POLICY_HASH_MISMATCH: (
         "The hash of a policy is not the policy hash a snapshot records."
     ),
+    # snapshot store
+    # legacy SNAPSHOT v1 files
+    # netflow relay accounting
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",
     ReasonCode.VECTOR_CASE_FAILED: "A golden vector case did not give its expected result.",
