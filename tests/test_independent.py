@@ -16,6 +16,7 @@ from ailee.snapshot import Snapshot, snapshot_to_json
 from ailee.stateroot import L2StateRoot
 from tests.independent import reference as ref
 from tests.independent import reference_bitcoin as btc
+from tests.independent import reference_breakers as breakers
 from tests.independent import reference_bridge as bridge
 from tests.independent import reference_fl as fl
 from tests.independent import reference_recovery as recovery
@@ -258,6 +259,11 @@ def _claim_book(case: dict[str, Any]) -> None:
     assert book == case["expected"]
 
 
+def _breakers(case: dict[str, Any]) -> None:
+    # docs/safety.md section 7: every status after each sample, then the admissions.
+    breakers.run_case(case)
+
+
 RUNNERS = {
     "ailee_cbor_decode_v1": _cbor,
     "ailee_section_root_v1": _section,
@@ -279,6 +285,7 @@ RUNNERS = {
     "ailee_telemetry_reward_v1": _telemetry_reward,
     "ailee_exit_claim_v1": _claim,
     "ailee_claim_book_v1": _claim_book,
+    "ailee_breakers_v1": _breakers,
 }
 
 
