@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from ailee import encoding
 from ailee.bridge import DUST_RELAY_FEE
 from ailee.conditions import format_condition
-from ailee.errors import DecodeError, ReasonCode
+from ailee.errors import AileeError, DecodeError, ReasonCode
 from ailee.fl import RULE_PARAMS
 from ailee.policy import (
     FORMATS,
@@ -567,3 +568,30 @@ def test_same_policy_same_hash_in_every_format(tree: dict[str, Any], rng: random
     assert policy_hash(parse_policy(to_json(dict(items)), "json")) == expected
     exported = policy_to_json(policy_from_tree(tree))
     assert policy_hash(parse_policy(exported, "json")) == expected
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json", "toml"])
+def test_control_characters_are_a_syntax_error_not_a_crash(fmt: str) -> None:
+    """PyYAML's reader refuses them while it is built (a bug found by mutating the
+    examples: its ReaderError escaped)."""
+    for char in "\x00\x0b\x0c\x1b":
+        with pytest.raises(DecodeError) as info:
+            parse_policy(f"version: 1{char}\n".encode(), fmt)
+        assert info.value.code is ReasonCode.POLICY_SYNTAX
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["yaml", "json", "toml"]),
+    st.data(),
+)
+def test_mutated_examples_fail_only_with_reason_codes(fmt: str, data: st.DataObject) -> None:
+    text = example(fmt).decode()
+    for _ in range(data.draw(st.integers(1, 5))):
+        at = data.draw(st.integers(0, len(text)))
+        if data.draw(st.booleans()) and text:
+            text = text[:at] + text[at + 1 :]
+        else:
+            text = text[:at] + data.draw(st.characters(codec="utf-8")) + text[at:]
+    with contextlib.suppress(AileeError):
+        parse_policy(text.encode(), fmt)

@@ -603,8 +603,10 @@ def _yaml_tree(node: Any) -> Any:
 
 
 def _load_yaml(text: str) -> Any:
-    loader = _YamlLoader(text)
+    loader = None
     try:
+        # The reader refuses control characters as soon as it is built: inside the try.
+        loader = _YamlLoader(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         where = _mark(exc.problem_mark)
@@ -612,7 +614,8 @@ def _load_yaml(text: str) -> Any:
     except yaml.YAMLError as exc:
         raise _fail(ReasonCode.POLICY_SYNTAX, "$", str(exc)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return None if node is None else _yaml_tree(node)
 
 
