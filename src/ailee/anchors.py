@@ -44,6 +44,7 @@ __all__ = [
     "anchor_payload",
     "anchor_script",
     "build_taproot_anchor",
+    "check_anchor_commitment",
     "check_anchor_records",
     "control_block",
     "make_anchor",
@@ -145,21 +146,27 @@ def check_anchor_records(chain_id: str, anchors: Sequence[Anchor]) -> None:
                 f"anchor {anchor.sequence}: prev_commitment {anchor.prev_commitment.hex()}, "
                 f"expected {previous.hex()}",
             )
-        expected = anchor_commitment(
-            chain_id=chain_id,
-            sequence=anchor.sequence,
-            timestamp_ms=anchor.timestamp_ms,
-            state_root=anchor.state_root,
-            recovery_metadata=anchor.recovery_metadata,
-            prev_commitment=anchor.prev_commitment,
-        )
-        if anchor.commitment != expected:
-            raise VerificationError(
-                ReasonCode.ANCHOR_COMMITMENT_MISMATCH,
-                f"anchor {anchor.sequence}: commitment {anchor.commitment.hex()}, "
-                f"its fields hash to {expected.hex()}",
-            )
+        check_anchor_commitment(chain_id, anchor)
         previous = anchor.commitment
+
+
+def check_anchor_commitment(chain_id: str, anchor: Anchor) -> None:
+    """The anchor's ``commitment`` is the hash of its fields under ``chain_id``
+    (ANCHOR_COMMITMENT_MISMATCH)."""
+    expected = anchor_commitment(
+        chain_id=chain_id,
+        sequence=anchor.sequence,
+        timestamp_ms=anchor.timestamp_ms,
+        state_root=anchor.state_root,
+        recovery_metadata=anchor.recovery_metadata,
+        prev_commitment=anchor.prev_commitment,
+    )
+    if anchor.commitment != expected:
+        raise VerificationError(
+            ReasonCode.ANCHOR_COMMITMENT_MISMATCH,
+            f"anchor {anchor.sequence}: commitment {anchor.commitment.hex()}, "
+            f"its fields hash to {expected.hex()}",
+        )
 
 
 # --- the OP_RETURN form -------------------------------------------------------------

@@ -22,10 +22,13 @@ from typing import TYPE_CHECKING, Any, Final
 from ailee import jsoncodec
 from ailee.anchors import MAX_TAPROOT_PATH, parse_anchor_script, verify_taproot_anchor
 from ailee.errors import DecodeError, ReasonCode, VerificationError
-from ailee.fields import check_id, check_version, expect_object, hex_to_bytes, wrong_type
+from ailee.fields import check_id, check_version, expect_object, wrong_type
+from ailee.fields import read_hex as _hex
+from ailee.fields import read_list as _list
+from ailee.fields import read_uint as _uint
 from ailee.headerchain import Checkpoint, HeaderChain, best_chain, verify_header_chain
 from ailee.headers import HEADER_SIZE
-from ailee.limits import MAX_HEADERS, MAX_UINT
+from ailee.limits import MAX_HEADERS
 from ailee.networks import network
 from ailee.spv import SpvResult, verify_txoutproof
 from ailee.transactions import parse_transaction
@@ -102,33 +105,6 @@ class AnchorProof:
     #: The anchoring transaction's txid (internal order).
     txid: bytes
     spv: SpvResult
-
-
-def _uint(value: Any, path: str, maximum: int = MAX_UINT) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise wrong_type(path, "integer", value)
-    if not 0 <= value <= maximum:
-        raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, f"{path}: {value} is out of range")
-    return value
-
-
-def _hex(value: Any, path: str, length: int | None = None) -> bytes:
-    if not isinstance(value, str):
-        raise wrong_type(path, "hex string", value)
-    data = hex_to_bytes(value, path)
-    if length is not None and len(data) != length:
-        raise DecodeError(
-            ReasonCode.BYTES_WRONG_LENGTH, f"{path}: expected {length} bytes, got {len(data)}"
-        )
-    return data
-
-
-def _list(value: Any, path: str, maximum: int) -> list[Any]:
-    if not isinstance(value, list):
-        raise wrong_type(path, "array", value)
-    if len(value) > maximum:
-        raise DecodeError(ReasonCode.INPUT_TOO_LARGE, f"{path}: more than {maximum} entries")
-    return value
 
 
 def _item(value: Any, path: str) -> EvidenceItem:

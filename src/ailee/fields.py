@@ -30,6 +30,9 @@ __all__ = [
     "check_version",
     "expect_object",
     "hex_to_bytes",
+    "read_hex",
+    "read_list",
+    "read_uint",
     "wrong_type",
 ]
 
@@ -295,3 +298,39 @@ class SortedListField(FieldKind):
     def write(self, value: object, form: Form) -> object:
         assert isinstance(value, tuple)
         return [self.inner.write(item, form) for item in value]
+
+
+# --- small readers for JSON documents (evidence, claims) -------------------------------
+
+
+def read_uint(value: Any, path: str, maximum: int = MAX_UINT) -> int:
+    """An integer (not a boolean: SCHEMA_WRONG_TYPE) in ``[0, maximum]``
+    (INT_OUT_OF_RANGE)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise wrong_type(path, "integer", value)
+    if not 0 <= value <= maximum:
+        raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, f"{path}: {value} not in [0, {maximum}]")
+    return value
+
+
+def read_hex(value: Any, path: str, length: int | None = None) -> bytes:
+    """Lowercase hex text (SCHEMA_WRONG_TYPE, HEX_INVALID) of ``length`` bytes if given
+    (BYTES_WRONG_LENGTH)."""
+    if not isinstance(value, str):
+        raise wrong_type(path, "hex string", value)
+    data = hex_to_bytes(value, path)
+    if length is not None and len(data) != length:
+        raise DecodeError(
+            ReasonCode.BYTES_WRONG_LENGTH, f"{path}: expected {length} bytes, got {len(data)}"
+        )
+    return data
+
+
+def read_list(value: Any, path: str, maximum: int) -> list[Any]:
+    """A JSON array (SCHEMA_WRONG_TYPE) of at most ``maximum`` entries
+    (INPUT_TOO_LARGE)."""
+    if not isinstance(value, list):
+        raise wrong_type(path, "array", value)
+    if len(value) > maximum:
+        raise DecodeError(ReasonCode.INPUT_TOO_LARGE, f"{path}: more than {maximum} entries")
+    return value

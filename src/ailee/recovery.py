@@ -37,7 +37,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from ailee import jsoncodec
-from ailee.anchors import anchor_commitment
+from ailee.anchors import check_anchor_commitment
 from ailee.bridge import (
     check_federation,
     dust_threshold,
@@ -48,14 +48,10 @@ from ailee.bridge import (
 from ailee.encoding import encode
 from ailee.errors import AileeError, DecodeError, ReasonCode, VerificationError
 from ailee.evidence import EvidenceItem, prove_anchor
-from ailee.fields import (
-    Form,
-    check_id,
-    check_version,
-    expect_object,
-    hex_to_bytes,
-    wrong_type,
-)
+from ailee.fields import Form, check_id, check_version, expect_object, wrong_type
+from ailee.fields import read_hex as _hex
+from ailee.fields import read_list as _list
+from ailee.fields import read_uint as _uint
 from ailee.hashing import Tag, tagged_hash
 from ailee.headerchain import HeaderChain
 from ailee.limits import MAX_UINT
@@ -278,23 +274,6 @@ class AnchoredBalance:
     anchor_height: int
 
 
-def _check_anchor(chain_id: str, anchor: Anchor) -> None:
-    expected = anchor_commitment(
-        chain_id=chain_id,
-        sequence=anchor.sequence,
-        timestamp_ms=anchor.timestamp_ms,
-        state_root=anchor.state_root,
-        recovery_metadata=anchor.recovery_metadata,
-        prev_commitment=anchor.prev_commitment,
-    )
-    if anchor.commitment != expected:
-        raise _fail(
-            ReasonCode.ANCHOR_COMMITMENT_MISMATCH,
-            f"anchor {anchor.sequence}: commitment {anchor.commitment.hex()}, "
-            f"its fields hash to {expected.hex()}",
-        )
-
-
 def check_trust(federation: Sequence[FederationConfig], pinned: bytes | None) -> None:
     """The carried epochs are well ordered and each authorized by the one before
     (FEDERATION_EPOCH_ORDER, QUORUM_*), and epoch 0 is the pinned one
@@ -328,7 +307,7 @@ def verify_anchored_balance(
     sequence (EVIDENCE_ANCHOR_UNKNOWN) and proves it in ``chain`` with
     ``min_confirmations`` (SPV, TX, EVIDENCE codes). ``federation`` must already have
     passed :func:`check_trust`."""
-    _check_anchor(chain_id, anchor)
+    check_anchor_commitment(chain_id, anchor)
     epoch = federation_at(federation, anchor.sequence)
     try:
         verify_quorum(anchor_attestation_message(anchor.commitment), attestation, epoch)
@@ -855,31 +834,6 @@ def apply_event(
     if event.txid is None:  # the reader never builds one
         raise _fail(ReasonCode.CLAIM_ILLEGAL_TRANSITION, "a pay event without a txid")
     return book.pay(ident, event.height, event.txid)
-
-
-def _uint(value: Any, path: str, maximum: int = MAX_UINT) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise wrong_type(path, "integer", value)
-    if not 0 <= value <= maximum:
-        raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, f"{path}: {value} not in [0, {maximum}]")
-    return value
-
-
-def _hex(value: Any, path: str, length: int | None = None) -> bytes:
-    if not isinstance(value, str):
-        raise wrong_type(path, "hex string", value)
-    raw = hex_to_bytes(value, path)
-    if length is not None and len(raw) != length:
-        raise DecodeError(ReasonCode.BYTES_WRONG_LENGTH, f"{path}: {len(raw)} bytes, not {length}")
-    return raw
-
-
-def _list(value: Any, path: str, maximum: int) -> list[Any]:
-    if not isinstance(value, list):
-        raise wrong_type(path, "array", value)
-    if len(value) > maximum:
-        raise DecodeError(ReasonCode.INPUT_TOO_LARGE, f"{path}: more than {maximum} entries")
-    return value
 
 
 def _entries(value: Any, path: str, maximum: int) -> tuple[bytes, ...]:
