@@ -19,6 +19,7 @@ from tests.independent import reference_bitcoin as btc
 from tests.independent import reference_breakers as breakers
 from tests.independent import reference_bridge as bridge
 from tests.independent import reference_fl as fl
+from tests.independent import reference_policy as pol
 from tests.independent import reference_recovery as recovery
 from tests.independent import reference_scheduling as sched
 from tests.independent import reference_telemetry as telemetry
@@ -264,6 +265,20 @@ def _breakers(case: dict[str, Any]) -> None:
     breakers.run_case(case)
 
 
+def _policy(case: dict[str, Any]) -> None:
+    try:
+        digest = pol.check(case["text"].encode(), case["format"])
+    except pol.PolicyError as exc:
+        failure = exc
+    else:
+        assert digest.hex() == case["expected"]["hash"]
+        return
+    # docs/policy.md 2.1 and 3.4: the message is '<path>: <reason>', and a condition's
+    # reason starts with 'column N: '; the vectors give the path and the column.
+    assert (failure.path, failure.column) == (case.get("path"), case.get("column")), str(failure)
+    raise failure
+
+
 RUNNERS = {
     "ailee_cbor_decode_v1": _cbor,
     "ailee_section_root_v1": _section,
@@ -285,6 +300,7 @@ RUNNERS = {
     "ailee_telemetry_reward_v1": _telemetry_reward,
     "ailee_exit_claim_v1": _claim,
     "ailee_claim_book_v1": _claim_book,
+    "ailee_policy_v1": _policy,
     "ailee_breakers_v1": _breakers,
 }
 
