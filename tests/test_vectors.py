@@ -43,6 +43,7 @@ def test_vector_files_exist() -> None:
         "fl_aggregate.json",
         "fl_rounds.json",
         "headers.json",
+        "netflow.json",
         "policy.json",
         "privacy.json",
         "proofs.json",

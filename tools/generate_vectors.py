@@ -1869,6 +1869,9 @@ def main(argv: list[str] | None = None) -> None:
     claims = importlib.import_module("generate_claim_vectors")
     claims.claim_vectors(VectorFile).write(out, "claims.json")
     claims.book_vectors(VectorFile).write(out, "claim_books.json")
+    importlib.import_module("generate_netflow_vectors").netflow_vectors(VectorFile).write(
+        out, "netflow.json"
+    )
 
 
 if __name__ == "__main__":

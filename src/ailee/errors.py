@@ -263,6 +263,17 @@ class ReasonCode(StrEnum):
     # --- snapshot store --------------------------------------------------------------
     # --- legacy SNAPSHOT v1 files ----------------------------------------------------
     # --- netflow relay accounting ----------------------------------------------------
+    NETFLOW_UNKNOWN_RELAY = "NETFLOW_UNKNOWN_RELAY"
+    NETFLOW_KIND_UNSUPPORTED = "NETFLOW_KIND_UNSUPPORTED"
+    NETFLOW_UNKNOWN_TUNNEL = "NETFLOW_UNKNOWN_TUNNEL"
+    NETFLOW_INTERVAL_INVALID = "NETFLOW_INTERVAL_INVALID"
+    NETFLOW_OUT_OF_EPOCH = "NETFLOW_OUT_OF_EPOCH"
+    NETFLOW_UNSIGNED = "NETFLOW_UNSIGNED"
+    NETFLOW_BAD_SIGNATURE = "NETFLOW_BAD_SIGNATURE"
+    NETFLOW_OVER_CAPACITY = "NETFLOW_OVER_CAPACITY"
+    NETFLOW_DUPLICATE_RECEIPT = "NETFLOW_DUPLICATE_RECEIPT"
+    NETFLOW_INTERVAL_OVERLAP = "NETFLOW_INTERVAL_OVERLAP"
+    NETFLOW_COMMITMENT_MISMATCH = "NETFLOW_COMMITMENT_MISMATCH"
     # --- command line and vector runner ------------------------------------------
     USAGE = "USAGE"
     FILE_UNREADABLE = "FILE_UNREADABLE"
@@ -726,6 +737,25 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     # snapshot store
     # legacy SNAPSHOT v1 files
     # netflow relay accounting
+    ReasonCode.NETFLOW_UNKNOWN_RELAY: "A tunnel or relay status names a relay the mesh lacks.",
+    ReasonCode.NETFLOW_KIND_UNSUPPORTED: (
+        "A tunnel's kind (wireguard, onion, hybrid) is not supported by one of its endpoints."
+    ),
+    ReasonCode.NETFLOW_UNKNOWN_TUNNEL: "A bandwidth receipt names a tunnel the mesh lacks.",
+    ReasonCode.NETFLOW_INTERVAL_INVALID: "A bandwidth receipt's interval is empty or reversed.",
+    ReasonCode.NETFLOW_OUT_OF_EPOCH: "A bandwidth receipt's interval is not inside its epoch.",
+    ReasonCode.NETFLOW_UNSIGNED: "A bandwidth receipt lacks the signature of one endpoint.",
+    ReasonCode.NETFLOW_BAD_SIGNATURE: (
+        "An endpoint's BIP340 signature of a bandwidth receipt does not verify under its key."
+    ),
+    ReasonCode.NETFLOW_OVER_CAPACITY: (
+        "A receipt counts more bytes than the smaller endpoint capacity allows for its interval."
+    ),
+    ReasonCode.NETFLOW_DUPLICATE_RECEIPT: "The same bandwidth receipt is given twice.",
+    ReasonCode.NETFLOW_INTERVAL_OVERLAP: "Two receipts of one tunnel have overlapping intervals.",
+    ReasonCode.NETFLOW_COMMITMENT_MISMATCH: (
+        "Carried receipts, mesh and pool do not give the epoch record's window and digest."
+    ),
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",
     ReasonCode.VECTOR_CASE_FAILED: "A golden vector case did not give its expected result.",

@@ -55,6 +55,10 @@ class Tag(StrEnum):
     RECOVERY_CLAIM = "ailee/v2/recovery/claim"
     RECOVERY_APPROVAL = "ailee/v2/recovery/approval"
     POLICY = "ailee/v2/policy"
+    NETFLOW_RECEIPT = "ailee/v2/netflow/receipt"
+    NETFLOW_MESH = "ailee/v2/netflow/mesh"
+    NETFLOW_REWARD = "ailee/v2/netflow/reward"
+    NETFLOW_EPOCH = "ailee/v2/netflow/epoch"
     # BIP341's own tags, for Taproot anchors.
     TAP_LEAF = "TapLeaf"
     TAP_BRANCH = "TapBranch"

@@ -41,6 +41,9 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
                               {id, account, amount, status, reason}
 ``ailee_claim_book_v1``       ``claims`` (documents), ``evidence``, ``order`` -> ``expected``
                               [[id, status], ...] of the book
+``ailee_netflow_v1``          ``operation`` ``settle`` (``relays``, ``tunnels``, ``epoch``,
+                              ``receipts``), ``check`` (a telemetry ``record``, ``pool``) or
+                              ``select`` (``request``, ``policy``, ``statuses``) -> ``expected``
 
 ``docs/spec.md`` ("Test vectors") describes each field.
 """
@@ -650,6 +653,44 @@ def _run_breakers(test: dict[str, Any]) -> None:
         safety.admit_pegout(bridge, _int_field(item, "amount"), exit_claim=exit_claim)
 
 
+def _run_netflow(test: dict[str, Any]) -> None:
+    from ailee import netflow
+    from ailee.state import TelemetryRecord, write_fields
+
+    def items(name: str) -> list[Any]:
+        value = test.get(name)
+        if not isinstance(value, list):
+            raise wrong_type(name, "array", value)
+        return value
+
+    operation = test.get("operation")
+    expected = test.get("expected")
+    if operation == "select":
+        policy, statuses = test.get("policy"), items("statuses")
+        ranking = netflow.rank_relays(
+            [netflow.relay_from_json(r, f"relays[{k}]") for k, r in enumerate(items("relays"))],
+            netflow.request_from_json(test.get("request")),
+            None if policy is None else netflow.selection_policy_from_json(policy),
+            [netflow.status_from_json(s, f"statuses[{k}]") for k, s in enumerate(statuses)],
+        )
+        _expect(netflow.ranking_to_json(ranking) == expected, "ranking differs")
+        return
+    mesh = netflow.mesh_from_json(items("relays"), items("tunnels"))
+    receipts = [
+        netflow.receipt_from_json(r, f"receipts[{k}]") for k, r in enumerate(items("receipts"))
+    ]
+    if operation == "settle":
+        settlement = netflow.settle(netflow.epoch_from_json(test.get("epoch")), mesh, receipts)
+    elif operation == "check":
+        record = read_fields(TelemetryRecord, test.get("record"), Form.JSON, "record")
+        settlement = netflow.check_epoch(record, _int_field(test, "pool"), mesh, receipts)
+    else:
+        raise DecodeError(ReasonCode.ENUM_UNKNOWN_VALUE, f"operation: {operation!r}")
+    got = netflow.settlement_to_json(settlement)
+    got["record"] = write_fields(netflow.epoch_record(settlement), Form.JSON)
+    _expect(got == expected, "settlement differs")
+
+
 _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_cbor_decode_v1": _run_cbor,
     "ailee_section_root_v1": _run_section_root,
@@ -675,6 +716,7 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_policy_v1": _run_policy,
     "ailee_exit_claim_v1": _run_claim,
     "ailee_claim_book_v1": _run_claim_book,
+    "ailee_netflow_v1": _run_netflow,
 }
 
 
