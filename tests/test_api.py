@@ -20,6 +20,11 @@ FORBIDDEN_IMPORTS = {
     "subprocess", "sys", "tempfile", "time", "urllib", "http", "asyncio", "threading",
 }  # fmt: skip
 FORBIDDEN_CALLS = {"open", "input", "print", "exec", "eval"}
+# The modules allowed to do I/O, each named with why. The pure core never imports them.
+IO_MODULES = {
+    "store",  # the snapshot store: the one module that writes files (docs/store.md)
+}
+PURE_MODULES = [name for name in MODULES if name not in IO_MODULES]
 
 
 def test_py_typed_ships() -> None:
@@ -44,7 +49,7 @@ def test_package_all_resolves() -> None:
         assert hasattr(ailee, symbol), symbol
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", PURE_MODULES)
 def test_core_module_is_pure(name: str) -> None:
     tree = ast.parse((CORE / f"{name}.py").read_text())
     for node in ast.walk(tree):
@@ -59,3 +64,17 @@ def test_core_module_is_pure(name: str) -> None:
             assert node.func.id not in FORBIDDEN_CALLS, f"ailee.{name} calls {node.func.id}()"
         if isinstance(node, ast.Global):
             pytest.fail(f"ailee.{name} uses global state")
+
+
+@pytest.mark.parametrize("name", PURE_MODULES)
+def test_core_module_never_imports_an_io_module(name: str) -> None:
+    tree = ast.parse((CORE / f"{name}.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            names = {module} | {f"{module}.{alias.name}" for alias in node.names}
+        else:
+            continue
+        assert not names & {f"ailee.{io}" for io in IO_MODULES}, f"ailee.{name} imports {names}"

@@ -27,6 +27,17 @@ NOT_IN_VECTORS = {
     ReasonCode.INTERNAL_ERROR: "a bug, never expected",
     ReasonCode.TAPROOT_TWEAK_INVALID: "needs a TapTweak hash >= the curve order (a preimage)",
     ReasonCode.CLAIM_EXCEEDS_TOTAL: "unreachable with sound sum-tree proofs (defence in depth)",
+    ReasonCode.STORE_NOT_FOUND: "store files: tests/test_store.py",
+    ReasonCode.STORE_BAD_MAGIC: "store files: tests/test_store.py",
+    ReasonCode.STORE_UNSUPPORTED_VERSION: "store files: tests/test_store.py",
+    ReasonCode.STORE_LENGTH_CORRUPT: "store files: tests/test_store.py",
+    ReasonCode.STORE_RECORD_TOO_LARGE: "store files: tests/test_store.py",
+    ReasonCode.STORE_CHECKSUM_MISMATCH: "store files: tests/test_store.py",
+    ReasonCode.STORE_TORN_TAIL: "store files: tests/test_store.py",
+    ReasonCode.STORE_NOT_CHAINED: "store files: tests/test_store.py",
+    ReasonCode.STORE_LOCKED: "store files: tests/test_store.py",
+    ReasonCode.STORE_SEQUENCE_UNKNOWN: "store files: tests/test_store.py",
+    ReasonCode.STORE_IO_ERROR: "store files: tests/test_store.py",
 }
 
 

@@ -3,7 +3,8 @@
 Consensus-critical modules (their bytes are specified in ``docs/spec.md``):
 :mod:`ailee.encoding`, :mod:`ailee.hashing`, :mod:`ailee.fields`, :mod:`ailee.state`,
 :mod:`ailee.merkle`, :mod:`ailee.stateroot`, :mod:`ailee.proofs`, :mod:`ailee.snapshot`.
-Every module is pure: no I/O, no clock, no randomness, no global state.
+Every module is pure (no I/O, no clock, no randomness, no global state) except
+:mod:`ailee.store`, the snapshot store, which writes files; nothing else imports it.
 
 Trust model: custody is federated (m of n); anchors are commitments, not exits that
 Bitcoin enforces. Nothing here claims more.

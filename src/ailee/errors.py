@@ -261,6 +261,17 @@ class ReasonCode(StrEnum):
     POLICY_UNKNOWN_REFERENCE = "POLICY_UNKNOWN_REFERENCE"
     POLICY_HASH_MISMATCH = "POLICY_HASH_MISMATCH"
     # --- snapshot store --------------------------------------------------------------
+    STORE_NOT_FOUND = "STORE_NOT_FOUND"
+    STORE_BAD_MAGIC = "STORE_BAD_MAGIC"
+    STORE_UNSUPPORTED_VERSION = "STORE_UNSUPPORTED_VERSION"
+    STORE_LENGTH_CORRUPT = "STORE_LENGTH_CORRUPT"
+    STORE_RECORD_TOO_LARGE = "STORE_RECORD_TOO_LARGE"
+    STORE_CHECKSUM_MISMATCH = "STORE_CHECKSUM_MISMATCH"
+    STORE_TORN_TAIL = "STORE_TORN_TAIL"
+    STORE_NOT_CHAINED = "STORE_NOT_CHAINED"
+    STORE_LOCKED = "STORE_LOCKED"
+    STORE_SEQUENCE_UNKNOWN = "STORE_SEQUENCE_UNKNOWN"
+    STORE_IO_ERROR = "STORE_IO_ERROR"
     # --- legacy SNAPSHOT v1 files ----------------------------------------------------
     # --- netflow relay accounting ----------------------------------------------------
     NETFLOW_UNKNOWN_RELAY = "NETFLOW_UNKNOWN_RELAY"
@@ -735,6 +746,33 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
         "The hash of a policy is not the policy hash a snapshot records."
     ),
     # snapshot store
+    ReasonCode.STORE_NOT_FOUND: "A snapshot store directory or its data file does not exist.",
+    ReasonCode.STORE_BAD_MAGIC: (
+        "A snapshot store data file does not start with the store magic bytes."
+    ),
+    ReasonCode.STORE_UNSUPPORTED_VERSION: (
+        "A snapshot store data file has a format version this library does not know."
+    ),
+    ReasonCode.STORE_LENGTH_CORRUPT: (
+        "A store record's length and its complement disagree (the record header is damaged)."
+    ),
+    ReasonCode.STORE_RECORD_TOO_LARGE: (
+        "A store record declares a payload longer than the document size limit."
+    ),
+    ReasonCode.STORE_CHECKSUM_MISMATCH: (
+        "A store record's payload does not hash to the checksum in its header."
+    ),
+    ReasonCode.STORE_TORN_TAIL: (
+        "The store ends inside a record (an append cut short); only an explicit repair removes it."
+    ),
+    ReasonCode.STORE_NOT_CHAINED: (
+        "A stored or appended snapshot does not chain onto the one before it (or is not a genesis)."
+    ),
+    ReasonCode.STORE_LOCKED: "Another writer holds the snapshot store's lock.",
+    ReasonCode.STORE_SEQUENCE_UNKNOWN: "The snapshot store holds no snapshot with this sequence.",
+    ReasonCode.STORE_IO_ERROR: (
+        "Reading, writing or syncing the snapshot store failed in the operating system."
+    ),
     # legacy SNAPSHOT v1 files
     # netflow relay accounting
     ReasonCode.NETFLOW_UNKNOWN_RELAY: "A tunnel or relay status names a relay the mesh lacks.",

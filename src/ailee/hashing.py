@@ -55,6 +55,7 @@ class Tag(StrEnum):
     RECOVERY_CLAIM = "ailee/v2/recovery/claim"
     RECOVERY_APPROVAL = "ailee/v2/recovery/approval"
     POLICY = "ailee/v2/policy"
+    STORE_RECORD = "ailee/v2/store/record"
     NETFLOW_RECEIPT = "ailee/v2/netflow/receipt"
     NETFLOW_MESH = "ailee/v2/netflow/mesh"
     NETFLOW_REWARD = "ailee/v2/netflow/reward"

@@ -628,6 +628,113 @@ def policy_check_command(policy_file: str, fmt: str | None, as_json: bool) -> No
         click.echo(f"VALID: policy {digest}")
 
 
+# --- snapshot store (ailee.store) ---------------------------------------------------
+
+
+@cli.group("store")
+def store_group() -> None:
+    """Verify, export or repair a snapshot store (a directory; docs/store.md)."""
+
+
+@store_group.command("verify")
+@click.argument("directory", metavar="DIR")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+def store_verify_command(directory: str, as_json: bool) -> None:
+    """Re-verify every record and snapshot of the store in DIR and the chain they form.
+
+    Exit 0 verified; 1 a check failed or the store ends in a torn tail (repair it with
+    `store repair`); 3 the store is missing, unreadable or has a malformed record.
+    """
+    from ailee.store import StoreReader
+
+    try:
+        report = StoreReader(directory).verify()
+    except AileeError as exc:
+        raise _failed_command(exc, as_json) from None
+    damage = report.damage
+    if as_json:
+        click.echo(jsoncodec.dumps(report.to_json()), nl=False)
+    else:
+        click.echo(f"{directory}: {report.records} records, {report.checks} checks")
+        for check in report.failures:
+            _print_check(False, check.name, check.code, check.detail)
+        if damage is not None:
+            where = f"offset {damage.offset}, {damage.cut_bytes} bytes to the end:"
+            _print_check(False, "store.tail", damage.code, f"{where} {damage.error.message}")
+            if damage.final:
+                click.echo("  the damage ends the file: `store repair` cuts it")
+            if report.writer_active:
+                click.echo("  a writer holds the lock: the tail may be an append in progress")
+        if report.ok:
+            root = "" if report.tip_root is None else f", tip root {report.tip_root.hex()}"
+            click.echo(f"VERIFIED: {report.records} snapshots{root}")
+        else:
+            click.echo(f"NOT VERIFIED: {', '.join(report.codes)}")
+    if report.exit_code != EXIT_OK:
+        if report.failures:
+            first = report.failures[0]
+            assert first.code is not None
+            raise _Exit(report.exit_code, first.code, first.detail or first.name)
+        assert damage is not None
+        raise _Exit(report.exit_code, damage.code, damage.error.message)
+
+
+@store_group.command("export")
+@click.argument("directory", metavar="DIR")
+@click.option(
+    "--seq", "sequence", type=click.IntRange(0, None), required=True, metavar="N",
+    help="The sequence of the snapshot to export.",
+)  # fmt: skip
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+def store_export_command(directory: str, sequence: int, output: str | None) -> None:
+    """Write the snapshot of sequence N of the store in DIR as JSON (checked: its record's
+    checksum, decoding and position; `store verify` re-verifies it)."""
+    from ailee.snapshot import snapshot_to_json
+    from ailee.store import StoreReader
+
+    try:
+        text = snapshot_to_json(StoreReader(directory).get(sequence))
+    except AileeError as exc:
+        raise _exit_for(exc) from None
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _Exit(
+            EXIT_MALFORMED, ReasonCode.FILE_UNREADABLE, f"{output}: {exc.strerror or exc}"
+        ) from None
+
+
+@store_group.command("repair")
+@click.argument("directory", metavar="DIR")
+@click.option(
+    "--discard-records", is_flag=True,
+    help="Also cut damage followed by more bytes (complete records after it are lost).",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print what was cut as JSON.")
+def store_repair_command(directory: str, discard_records: bool, as_json: bool) -> None:
+    """Truncate the store in DIR to its last complete, verified record, and print what
+    was cut. Takes the writer's lock (STORE_LOCKED if a writer holds it)."""
+    from ailee.store import Store
+
+    try:
+        with Store.open(directory) as store:
+            result = store.repair(discard_records=discard_records)
+    except AileeError as exc:
+        raise _failed_command(exc, as_json) from None
+    if as_json:
+        click.echo(jsoncodec.dumps({"ok": True, **result.to_json()}), nl=False)
+    elif result.code is None:
+        click.echo(f"{directory}: nothing to repair")
+    else:
+        click.echo(
+            f"{directory}: cut {result.cut_bytes} bytes at offset {result.offset} "
+            f"[{result.code.value}] {result.detail}"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point of the ``ailee-l2-verify`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
