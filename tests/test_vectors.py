@@ -54,6 +54,7 @@ def test_vector_files_exist() -> None:
         "fl_aggregate.json",
         "fl_rounds.json",
         "headers.json",
+        "legacy.json",
         "netflow.json",
         "policy.json",
         "privacy.json",

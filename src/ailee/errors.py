@@ -273,6 +273,19 @@ class ReasonCode(StrEnum):
     STORE_SEQUENCE_UNKNOWN = "STORE_SEQUENCE_UNKNOWN"
     STORE_IO_ERROR = "STORE_IO_ERROR"
     # --- legacy SNAPSHOT v1 files ----------------------------------------------------
+    LEGACY_EMPTY = "LEGACY_EMPTY"
+    LEGACY_NOT_UTF8 = "LEGACY_NOT_UTF8"
+    LEGACY_LINE_ENDING = "LEGACY_LINE_ENDING"
+    LEGACY_LINE_TOO_LONG = "LEGACY_LINE_TOO_LONG"
+    LEGACY_SYNTAX = "LEGACY_SYNTAX"
+    LEGACY_BAD_QUOTE = "LEGACY_BAD_QUOTE"
+    LEGACY_NUMBER = "LEGACY_NUMBER"
+    LEGACY_COUNT_MISMATCH = "LEGACY_COUNT_MISMATCH"
+    LEGACY_UNTERMINATED_BLOCK = "LEGACY_UNTERMINATED_BLOCK"
+    LEGACY_ANCHOR_ROOT_MISMATCH = "LEGACY_ANCHOR_ROOT_MISMATCH"
+    LEGACY_ANCHOR_HASH_MISMATCH = "LEGACY_ANCHOR_HASH_MISMATCH"
+    LEGACY_ANCHOR_PAYLOAD_MISMATCH = "LEGACY_ANCHOR_PAYLOAD_MISMATCH"
+    LEGACY_NOT_CONVERTIBLE = "LEGACY_NOT_CONVERTIBLE"
     # --- netflow relay accounting ----------------------------------------------------
     NETFLOW_UNKNOWN_RELAY = "NETFLOW_UNKNOWN_RELAY"
     NETFLOW_KIND_UNSUPPORTED = "NETFLOW_KIND_UNSUPPORTED"
@@ -774,6 +787,49 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
         "Reading, writing or syncing the snapshot store failed in the operating system."
     ),
     # legacy SNAPSHOT v1 files
+    ReasonCode.LEGACY_EMPTY: "A legacy SNAPSHOT v1 file is empty: it holds no block.",
+    ReasonCode.LEGACY_NOT_UTF8: "A legacy SNAPSHOT v1 file is not valid UTF-8.",
+    ReasonCode.LEGACY_LINE_ENDING: (
+        "A legacy SNAPSHOT v1 file has CR LF line endings; the original writes LF only."
+    ),
+    ReasonCode.LEGACY_LINE_TOO_LONG: (
+        "A line of a legacy SNAPSHOT v1 file is longer than 65536 bytes."
+    ),
+    ReasonCode.LEGACY_SYNTAX: (
+        "A line of a legacy SNAPSHOT v1 file is not the line the format has at that "
+        "place (a wrong tag or order, a stray character, a blank line, text outside a "
+        "block)."
+    ),
+    ReasonCode.LEGACY_BAD_QUOTE: (
+        "A legacy string is not in std::quoted form: no opening quote, never closed, or "
+        "a backslash before anything but a quote or a backslash."
+    ),
+    ReasonCode.LEGACY_NUMBER: (
+        "A legacy number is not plain decimal or not in the range of its C++ type (u64, "
+        "u32, int, 0/1)."
+    ),
+    ReasonCode.LEGACY_COUNT_MISMATCH: (
+        "A legacy record count (balances <n>, ...) is not the number of records that "
+        "follow it."
+    ),
+    ReasonCode.LEGACY_UNTERMINATED_BLOCK: (
+        "A legacy file ends inside a SNAPSHOT v1 block, before its END_SNAPSHOT."
+    ),
+    ReasonCode.LEGACY_ANCHOR_ROOT_MISMATCH: (
+        "A legacy anchor's root is not the v1 root computed from its block."
+    ),
+    ReasonCode.LEGACY_ANCHOR_HASH_MISMATCH: (
+        "A legacy anchor's hash is not the lowercase hex SHA-256 of its payload."
+    ),
+    ReasonCode.LEGACY_ANCHOR_PAYLOAD_MISMATCH: (
+        "A legacy anchor's payload is not <root>:<timestampMs>:<recoveryMetadata> of "
+        "its own fields."
+    ),
+    ReasonCode.LEGACY_NOT_CONVERTIBLE: (
+        "A legacy record cannot be represented in the native format (an id that is not "
+        "a native id, a duplicate id, a hash that is not 64 hex digits, a status or "
+        "number without a native equivalent)."
+    ),
     # netflow relay accounting
     ReasonCode.NETFLOW_UNKNOWN_RELAY: "A tunnel or relay status names a relay the mesh lacks.",
     ReasonCode.NETFLOW_KIND_UNSUPPORTED: (

@@ -44,6 +44,9 @@ invalid, the expected reason ``code``. The ``schema`` names what a test holds:
 ``ailee_netflow_v1``          ``operation`` ``settle`` (``relays``, ``tunnels``, ``epoch``,
                               ``receipts``), ``check`` (a telemetry ``record``, ``pool``) or
                               ``select`` (``request``, ``policy``, ``statuses``) -> ``expected``
+``ailee_legacy_v1``           ``text`` (or ``text_hex``) of a legacy SNAPSHOT v1 file ->
+                              ``expected`` {blocks: root, anchor_checks, warnings};
+                              optional ``convert`` {chain_id, root}; invalid: ``line``
 
 ``docs/spec.md`` ("Test vectors") describes each field.
 """
@@ -56,7 +59,7 @@ from typing import Any, Final
 
 from ailee import encoding, jsoncodec
 from ailee.anchors import anchor_commitment, parse_anchor_script, verify_taproot_anchor
-from ailee.errors import AileeError, DecodeError, ReasonCode
+from ailee.errors import AileeError, DecodeError, ReasonCode, VerificationError
 from ailee.fields import Form, hex_to_bytes, wrong_type
 from ailee.headerchain import Checkpoint, HeaderChain, best_chain, verify_header_chain
 from ailee.headers import display_hex, from_display_hex
@@ -653,6 +656,45 @@ def _run_breakers(test: dict[str, Any]) -> None:
         safety.admit_pegout(bridge, _int_field(item, "amount"), exit_claim=exit_claim)
 
 
+def _run_legacy(test: dict[str, Any]) -> None:
+    from ailee.legacy import check_legacy, parse_legacy, to_native
+
+    data = _bytes_field(test, "text_hex") if "text_hex" in test else None
+    if data is None:
+        text = test.get("text")
+        if not isinstance(text, str):
+            raise wrong_type("text", "string", text)
+        data = text.encode("utf-8")
+    at = f"line {test.get('line')}: "
+    try:
+        parsed = parse_legacy(data)
+    except DecodeError as exc:
+        _expect(exc.message.startswith(at), f"error {exc.message!r} is not at {at!r}")
+        raise
+    report = check_legacy(parsed)
+    blocks = [
+        {
+            "line": block.line,
+            "root": block.root,
+            "anchor_checks": {c.name: c.code.value if c.code else "ok" for c in block.checks},
+            "warnings": [[w.kind, w.line, w.field] for w in block.warnings],
+        }
+        for block in report.blocks
+    ]
+    expected = test.get("expected")
+    _expect(isinstance(expected, dict) and expected.get("blocks") == blocks, "blocks differ")
+    for check in report.failures():
+        raise VerificationError(check.code or ReasonCode.INTERNAL_ERROR, check.detail)
+    convert = test.get("convert")
+    if isinstance(convert, dict):
+        try:
+            native, _ = to_native(parsed.snapshots[-1], str(convert.get("chain_id")))
+        except DecodeError as exc:
+            _expect(exc.message.startswith(at), f"error {exc.message!r} is not at {at!r}")
+            raise
+        _expect(native.state_root.hex() == convert.get("root"), "native root differs")
+
+
 def _run_netflow(test: dict[str, Any]) -> None:
     from ailee import netflow
     from ailee.state import TelemetryRecord, write_fields
@@ -717,6 +759,7 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
     "ailee_exit_claim_v1": _run_claim,
     "ailee_claim_book_v1": _run_claim_book,
     "ailee_netflow_v1": _run_netflow,
+    "ailee_legacy_v1": _run_legacy,
 }
 
 

@@ -628,6 +628,102 @@ def policy_check_command(policy_file: str, fmt: str | None, as_json: bool) -> No
         click.echo(f"VALID: policy {digest}")
 
 
+# --- legacy SNAPSHOT v1 files (ailee.legacy) ------------------------------------------
+
+
+@cli.command("legacy")
+@click.argument("legacy_file", metavar="FILE")
+@click.option(
+    "--convert", "out", metavar="OUT.json",
+    help="Write the last block as a native snapshot (JSON) if every anchor check passes.",
+)  # fmt: skip
+@click.option(
+    "--chain-id", default="legacy-v1", show_default=True,
+    help="Chain id of the converted snapshot (the legacy format has none).",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+def legacy_command(legacy_file: str, out: str | None, chain_id: str, as_json: bool) -> None:
+    """Check the original node's SNAPSHOT v1 file FILE: every block's v1 root, its
+    anchor, the format's known weaknesses; optionally convert the last block."""
+    from ailee.legacy import check_legacy, parse_legacy, to_native
+    from ailee.snapshot import snapshot_to_json
+
+    try:
+        parsed = parse_legacy(read_input(legacy_file))
+    except AileeError as exc:
+        raise _failed_command(exc, as_json) from None
+    report = check_legacy(parsed)
+    converted: dict[str, Any] | None = None
+    if out is not None and report.ok:
+        try:
+            native, notes = to_native(parsed.snapshots[-1], chain_id)
+        except AileeError as exc:
+            raise _failed_command(exc, as_json) from None
+        try:
+            Path(out).write_text(snapshot_to_json(native), encoding="utf-8")
+        except OSError as exc:
+            raise _Exit(
+                EXIT_MALFORMED, ReasonCode.FILE_UNREADABLE, f"{out}: {exc.strerror or exc}"
+            ) from None
+        converted = {"path": out, "root": native.state_root.hex(), "notes": list(notes)}
+    if as_json:
+        doc: dict[str, Any] = {
+            "ok": report.ok,
+            "blocks": [_legacy_block_json(b) for b in report.blocks],
+        }
+        if converted is not None:
+            doc["converted"] = converted
+        click.echo(jsoncodec.dumps(doc), nl=False)
+    else:
+        _print_legacy(legacy_file, report, converted)
+    failures = report.failures()
+    if failures:
+        first = failures[0]
+        assert first.code is not None
+        raise _Exit(EXIT_FAILED, first.code, first.detail)
+
+
+def _legacy_block_json(block: Any) -> dict[str, Any]:
+    return {
+        "line": block.line,
+        "root": block.root,
+        "anchor": None if block.anchor is None else block.anchor.state_root,
+        "checks": [
+            {"name": c.name, "ok": c.ok, "code": c.code.value if c.code else None,
+             "detail": c.detail}
+            for c in block.checks
+        ],
+        "warnings": [w.to_json() for w in block.warnings],
+    }  # fmt: skip
+
+
+def _print_legacy(source: str, report: Any, converted: dict[str, Any] | None) -> None:
+    for number, block in enumerate(report.blocks, 1):
+        click.echo(f"{source}: block {number} (line {block.line}): v1 root {block.root}")
+        if block.anchor is None:
+            click.echo("  anchor none")
+        for check in block.checks:
+            _print_check(check.ok, check.name, check.code, check.detail)
+        for warning in block.warnings:
+            click.echo(f"  WARNING {warning.message}")
+    last = report.blocks[-1]
+    count = len(report.blocks)
+    click.echo(
+        f"{count} block{'s' if count != 1 else ''}; the original node loads the last "
+        f"(line {last.line})"
+    )
+    if converted is not None:
+        click.echo(
+            f"converted the last block to {converted['path']}: native root {converted['root']}"
+        )
+        for note in converted["notes"]:
+            click.echo(f"  note: {note}")
+    if report.ok:
+        click.echo("VERIFIED: every anchor commits to its block")
+    else:
+        click.echo(f"NOT VERIFIED: {len(report.failures())} failed anchor check(s)")
+
+
 # --- snapshot store (ailee.store) ---------------------------------------------------
 
 
