@@ -19,6 +19,7 @@ from tests.independent import reference_bitcoin as btc
 from tests.independent import reference_breakers as breakers
 from tests.independent import reference_bridge as bridge
 from tests.independent import reference_fl as fl
+from tests.independent import reference_netflow as netflow
 from tests.independent import reference_policy as pol
 from tests.independent import reference_recovery as recovery
 from tests.independent import reference_scheduling as sched
@@ -32,13 +33,13 @@ VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 # decisions (tests/independent/reference_scheduling.py), federated learning
 # (reference_fl.py), telemetry (reference_telemetry.py) and the federated bridge
 # (reference_bridge.py, through the snapshot and chain vectors), and exit claims with the
-# anchor items of their evidence documents (reference_recovery.py). The privacy vectors' values
+# anchor items of their evidence documents (reference_recovery.py), and NetFlow relay
+# accounting (reference_netflow.py, from docs/netflow.md). The privacy vectors' values
 # are checked against dp-accounting and numerical integration instead
 # (tests/test_fl_anchors.py::test_privacy_vectors_agree_with_the_oracles).
 NOT_IN_SECOND_IMPLEMENTATION = {
     "ailee_anchor_evidence_v1",
     "ailee_privacy_v1",
-    "ailee_netflow_v1",  # pending a second implementation
     "ailee_legacy_v1",  # pending a second implementation
 }
 
@@ -281,6 +282,11 @@ def _policy(case: dict[str, Any]) -> None:
     raise failure
 
 
+def _netflow(case: dict[str, Any]) -> None:
+    # docs/netflow.md 8: settle and check give every expected value, select the ranking.
+    assert netflow.run_case(case) == case["expected"]
+
+
 RUNNERS = {
     "ailee_cbor_decode_v1": _cbor,
     "ailee_section_root_v1": _section,
@@ -304,6 +310,7 @@ RUNNERS = {
     "ailee_claim_book_v1": _claim_book,
     "ailee_policy_v1": _policy,
     "ailee_breakers_v1": _breakers,
+    "ailee_netflow_v1": _netflow,
 }
 
 
