@@ -19,6 +19,7 @@ from tests.independent import reference_bitcoin as btc
 from tests.independent import reference_breakers as breakers
 from tests.independent import reference_bridge as bridge
 from tests.independent import reference_fl as fl
+from tests.independent import reference_legacy as legacy
 from tests.independent import reference_netflow as netflow
 from tests.independent import reference_policy as pol
 from tests.independent import reference_recovery as recovery
@@ -34,13 +35,13 @@ VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 # (reference_fl.py), telemetry (reference_telemetry.py) and the federated bridge
 # (reference_bridge.py, through the snapshot and chain vectors), and exit claims with the
 # anchor items of their evidence documents (reference_recovery.py), and NetFlow relay
-# accounting (reference_netflow.py, from docs/netflow.md). The privacy vectors' values
+# accounting (reference_netflow.py, from docs/netflow.md), and legacy SNAPSHOT v1 files
+# (reference_legacy.py, from docs/legacy.md). The privacy vectors' values
 # are checked against dp-accounting and numerical integration instead
 # (tests/test_fl_anchors.py::test_privacy_vectors_agree_with_the_oracles).
 NOT_IN_SECOND_IMPLEMENTATION = {
     "ailee_anchor_evidence_v1",
     "ailee_privacy_v1",
-    "ailee_legacy_v1",  # pending a second implementation
 }
 
 SCHEMAS = {path.name: json.loads(path.read_text())["schema"] for path in VECTORS.glob("*.json")}
@@ -287,6 +288,12 @@ def _netflow(case: dict[str, Any]) -> None:
     assert netflow.run_case(case) == case["expected"]
 
 
+def _legacy(case: dict[str, Any]) -> None:
+    # docs/legacy.md 7: every block's line, root, anchor checks and warnings, the native
+    # root of a conversion, and the code and line of the first fault.
+    legacy.run_case(case)
+
+
 RUNNERS = {
     "ailee_cbor_decode_v1": _cbor,
     "ailee_section_root_v1": _section,
@@ -311,6 +318,7 @@ RUNNERS = {
     "ailee_policy_v1": _policy,
     "ailee_breakers_v1": _breakers,
     "ailee_netflow_v1": _netflow,
+    "ailee_legacy_v1": _legacy,
 }
 
 
