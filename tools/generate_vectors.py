@@ -1872,7 +1872,9 @@ def main(argv: list[str] | None = None) -> None:
     importlib.import_module("generate_netflow_vectors").netflow_vectors(VectorFile).write(
         out, "netflow.json"
     )
-    importlib.import_module("generate_legacy_vectors").legacy_vectors(VectorFile).write(out, "legacy.json")  # noqa: E501
+    importlib.import_module("generate_legacy_vectors").legacy_vectors(VectorFile).write(
+        out, "legacy.json"
+    )  # noqa: E501
 
 
 if __name__ == "__main__":

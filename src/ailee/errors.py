@@ -809,8 +809,7 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
         "u32, int, 0/1)."
     ),
     ReasonCode.LEGACY_COUNT_MISMATCH: (
-        "A legacy record count (balances <n>, ...) is not the number of records that "
-        "follow it."
+        "A legacy record count (balances <n>, ...) is not the number of records that follow it."
     ),
     ReasonCode.LEGACY_UNTERMINATED_BLOCK: (
         "A legacy file ends inside a SNAPSHOT v1 block, before its END_SNAPSHOT."
