@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import random
 
 import pytest
 
 from ailee.errors import DecodeError, ReasonCode
-from ailee.safety import MAX_WINDOW_BLOCKS, PPM, BreakerPolicy
+from ailee.safety import MAX_HEIGHT, MAX_WINDOW_BLOCKS, PPM, BreakerPolicy
 
 # --- the policy ------------------------------------------------------------------------
 
@@ -320,19 +321,71 @@ def test_escalation_is_immediate_from_any_level() -> None:
     assert trace[-1].calm_since is None
 
 
-def test_skipped_heights_count_as_the_sample_before_them() -> None:
+def test_skipped_heights_are_stepped_with_the_height_before_them() -> None:
     # healthy at 101, then the next sample at 110: heights 101..110 were healthy
     trace = run([node(100, Condition.DRIFT), node(101), node(110)])
     assert levels(trace) == [Level.SAFE_MODE, Level.SAFE_MODE, Level.SOFT_TRIP]
-    # a trip at 100 holds until the next sample: the calm run starts at 150
-    trace = run([node(100, Condition.EIS_LOW), node(150), node(158)])
-    assert levels(trace) == [Level.SOFT_TRIP] * 3
-    assert trace[-1].calm_since == 150
-    assert run([node(159)], trace[-1])[0].level is Level.OPTIMIZED
-    # a long gap steps down one level only
-    trace = run([node(100, Condition.NO_PEERS), node(101), node(5_000)])
-    assert levels(trace) == [Level.CRITICAL, Level.CRITICAL, Level.SAFE_MODE]
-    assert trace[-1].calm_since == 5_001
+    # a long healthy gap steps down at each hold inside it (110, 120, 130), not once
+    trace = run([node(100, Condition.NO_PEERS), node(101), node(200)])
+    assert levels(trace) == [Level.CRITICAL, Level.CRITICAL, Level.OPTIMIZED]
+    assert trace[-1] == NodeStatus(Level.OPTIMIZED, 200, (), None, None, None)
+    # ... exactly as if every height had been sampled
+    each = run([node(100, Condition.NO_PEERS)] + [node(h) for h in range(101, 201)])
+    assert each[-1] == trace[-1]
+    # a trip at 100 holds until the next sample: eis_low lasts 101..119, and reaches
+    # persist_blocks at 109 (safe_mode); the calm run starts at 120
+    trace = run([node(100, Condition.EIS_LOW), node(120)])
+    assert levels(trace) == [Level.SOFT_TRIP, Level.SAFE_MODE]
+    assert trace[-1] == NodeStatus(Level.SAFE_MODE, 120, (), 100, None, 120)
+    assert run([node(129)], trace[-1])[0].level is Level.SOFT_TRIP
+    # a partial hold before the gap goes on in it: calm from 111 steps at 120 and 130
+    trace = run([node(100, Condition.NO_PEERS)] + [node(h) for h in range(101, 111)])
+    assert trace[-1].calm_since == 111
+    assert run([node(125)], trace[-1])[0] == NodeStatus(Level.SOFT_TRIP, 125, (), None, None, 121)
+
+
+def test_a_gap_costs_the_same_however_long() -> None:
+    """A gap is stepped in segments of constant demand, not height by height."""
+    far = MAX_HEIGHT - 5
+    (status,) = run([node(far)], run([node(0, Condition.NO_PEERS), node(1)])[-1])
+    assert status == NodeStatus(Level.OPTIMIZED, far, (), None, None, None)
+    (status,) = run([node(far)], run([node(0, Condition.LATENCY)])[-1])
+    assert status == NodeStatus(Level.CRITICAL, far, (), 0, 0, far)  # held all the way
+    window = [bridge(h, spv_checks=1 + h % 3, spv_failures=h % 2) for h in range(1, 145)]
+    sick = run_bridge([*window, bridge(144, active_signers=1)])[-1]
+    (later,) = run_bridge([bridge(far)], sick)
+    assert later.emergency  # the height before held too few signers all through the gap
+    assert later.signers_ok_since == far
+    assert not later.spv_failing
+    assert later.window == ()
+
+
+def test_the_skipped_heights_hold_the_union_of_the_height_before() -> None:
+    """Not the last sample: every sample of the height before."""
+    trace = run([node(100, Condition.EIS_LOW), node(100), node(115)])
+    assert trace[-1] == NodeStatus(Level.SAFE_MODE, 115, (), 100, None, 115)
+
+
+def test_a_height_split_into_samples_gives_the_same_status() -> None:
+    """docs/safety.md section 1: runs are by height, not by sample."""
+    policy = BreakerPolicy(persist_blocks=3)
+    whole = run([node(8, Condition.PEERS), node(10, Condition.PEERS, Condition.SENSOR_CONFIDENCE)],
+                policy=policy)[-1]  # fmt: skip
+    assert whole == NodeStatus(
+        Level.CRITICAL, 10, (Condition.PEERS, Condition.SENSOR_CONFIDENCE), 8, 8, None
+    )
+    for first, second in itertools.permutations((Condition.PEERS, Condition.SENSOR_CONFIDENCE)):
+        trace = run([node(8, Condition.PEERS), node(10, first), node(10, second)], policy=policy)
+        assert trace[-1] == whole
+    # the first sample at 10 keeps the safe run it does not continue, for the second
+    trace = run([node(8, Condition.PEERS), node(10, Condition.SENSOR_CONFIDENCE)], policy=policy)
+    assert trace[-1] == NodeStatus(Level.SAFE_MODE, 10, (Condition.SENSOR_CONFIDENCE,), 8, 8, None)
+    # at 11 the soft run (live at 10) is kept, the safe run (kept at 10) is dropped; at
+    # 12 the soft run is dropped too
+    after = run([node(11), node(12)], trace[-1], policy=policy)
+    assert [(a.soft_since, a.safe_since) for a in after] == [(8, None), (None, None)]
+    healthy_first = run([node(8, Condition.EIS_LOW), node(9)], policy=policy)[-1]
+    assert healthy_first == NodeStatus(Level.SOFT_TRIP, 9, (), 8, None, 9)
 
 
 def test_repeated_heights_do_not_count_twice() -> None:
@@ -619,8 +672,10 @@ def test_collateral_resumes_at_the_resume_level_after_the_hold() -> None:
     assert trace[-2].height == 139
     assert trace[-2].collateral_ok_since == 131
     assert not trace[-1].collateral_low
-    assert trace[-1].collateral_ok_since is None
+    assert trace[-1].collateral_ok_since == 131  # kept at the height it cleared
     admit_pegin(trace[-1])
+    (after,) = run_bridge([bridge(141)], trace[-1])
+    assert after.collateral_ok_since is None
 
 
 def test_a_dip_into_the_band_restarts_the_collateral_hold() -> None:
@@ -632,7 +687,7 @@ def test_a_dip_into_the_band_restarts_the_collateral_hold() -> None:
     # a height with a sample in the band is not clear, whatever its other samples say
     samples = [bridge(100, reserves=80 * BTC), bridge(101), bridge(101, reserves=94 * BTC)]
     trace = run_bridge([*samples, bridge(101)])
-    assert [s.collateral_ok_since for s in trace] == [None, 101, None, 102]
+    assert [s.collateral_ok_since for s in trace] == [None, 101, None, None]
     trace = run_bridge([bridge(h) for h in range(102, 112)], trace[-1])
     assert trace[-2].collateral_low
     assert not trace[-1].collateral_low
@@ -785,7 +840,7 @@ def test_bridge_status_json_round_trip() -> None:
         ({"tripped": ["signers", "collateral"]}, "LIST_NOT_SORTED_UNIQUE"),
         ({"tripped": ["signers"], "emergency": False, "signers_ok_since": None},
          "BREAKER_STATUS_INVALID"),
-        ({"emergency": False}, "BREAKER_STATUS_INVALID"),
+        ({"signers_ok_since": 103}, "BREAKER_STATUS_INVALID"),
         ({"signers_ok_since": 104}, "BREAKER_STATUS_INVALID"),
         ({"tripped": ["pegout_volume"]}, "BREAKER_STATUS_INVALID"),
         ({"window": [{"height": 103, "pegout_volume": 1, "spv_checks": 0, "spv_failures": 0}]},
@@ -982,3 +1037,356 @@ def test_the_docs_policy_table_is_the_code() -> None:
     code = {f: (getattr(BreakerPolicy(), f), BreakerPolicy.BOUNDS[f]) for f in FIELDS}
     assert table == code
     assert list(table) == FIELDS
+
+
+# --- heights: every height stepped, by a naive model with the whole history ------------
+
+
+def naive_node(samples: list[MetricsSample], policy: BreakerPolicy) -> NodeStatus:
+    """docs/safety.md sections 1 and 3, literally: every height from the first sample's
+    to the last, each with the union of its samples (a skipped height: the one before)."""
+    unions: dict[int, set[Condition]] = {}
+    for sample in samples:
+        unions.setdefault(sample.height, set()).update(conditions(sample, policy))
+    level, calm = Level.OPTIMIZED, None
+    soft: int | None = None
+    safe: int | None = None
+    carried: tuple[int | None, int | None] = (None, None)
+    met: set[Condition] = set()
+    for h in range(min(unions), max(unions) + 1):
+        met = unions.get(h, met)
+        immediate = demanded_level(met, policy)
+        carried = (soft, safe)
+        soft = (h if soft is None else soft) if immediate >= Level.SOFT_TRIP else None
+        safe = (h if safe is None else safe) if immediate >= Level.SAFE_MODE else None
+        demand = immediate
+        if soft is not None and h - soft + 1 >= policy.persist_blocks:
+            demand = max(demand, Level.SAFE_MODE)
+        if safe is not None and h - safe + 1 >= policy.persist_blocks:
+            demand = Level.CRITICAL
+        if demand >= level:
+            level, calm = demand, None
+        else:
+            start = h if calm is None else calm
+            if h - start + 1 >= policy.hysteresis_blocks:
+                level = Level(level - 1)
+                calm = h + 1 if level > demand else None
+            else:
+                calm = start
+    kept = (carried[0] if soft is None else soft, carried[1] if safe is None else safe)
+    return NodeStatus(level, max(unions), tuple(sorted(met)), *kept, calm)
+
+
+def naive_bridge(samples: list[BridgeSample], policy: BreakerPolicy) -> BridgeStatus:
+    """docs/safety.md sections 1 and 4, literally, height by height over the history."""
+    by_height: dict[int, list[BridgeSample]] = {}
+    added: dict[int, list[int]] = {}
+    for sample in samples:
+        by_height.setdefault(sample.height, []).append(sample)
+        entry = added.setdefault(sample.height, [0, 0, 0])
+        entry[0] += sample.pegout_volume
+        entry[1] += sample.spv_checks
+        entry[2] += sample.spv_failures
+
+    def sums(h: int, entries: dict[int, list[int]]) -> tuple[int, int, int]:
+        volume = checks = failures = 0
+        for k, (v, c, f) in entries.items():
+            volume += v if h - policy.pegout_window_blocks < k <= h else 0
+            if h - policy.spv_window_blocks < k <= h:
+                checks, failures = checks + c, failures + f
+        return volume, checks, failures
+
+    def spv(checks: int, failures: int) -> bool:
+        return checks >= policy.spv_min_checks and (
+            failures * PPM > policy.max_spv_failure_ppm * checks
+        )
+
+    latches: dict[str, tuple[bool, int | None]] = dict.fromkeys(
+        ("signers", "collateral", "spv"), (False, None)
+    )
+    cleared: dict[str, int | None] = {}
+    held = (False, False, True)  # signers met, collateral met, collateral clear
+    met: set[BridgeCondition] = set()
+    last = max(by_height)
+    for h in range(min(by_height), last + 1):
+        before = {k: v for k, v in added.items() if k < h}
+        if h in by_height:
+            group, running, spv_met = by_height[h], [0, 0, 0], False
+            for sample in group:  # the SPV condition after each sample of the height
+                running = [running[0] + sample.pegout_volume, running[1] + sample.spv_checks,
+                           running[2] + sample.spv_failures]  # fmt: skip
+                spv_met |= spv(*sums(h, {**before, h: running})[1:])
+            held = (
+                any(x.active_signers < x.threshold for x in group),
+                any(x.reserves * PPM < policy.min_collateral_ppm * x.liabilities for x in group),
+                all(x.reserves * PPM >= policy.resume_collateral_ppm * x.liabilities
+                    for x in group),
+            )  # fmt: skip
+        else:
+            spv_met = spv(*sums(h, before)[1:])
+        signers_met, collateral_met, collateral_clear = held
+        cleared = {}
+        for name, is_met, clear in (("signers", signers_met, not signers_met),
+                                    ("collateral", collateral_met, collateral_clear),
+                                    ("spv", spv_met, not spv_met)):  # fmt: skip
+            latched, since = latches[name]
+            cleared[name] = None
+            if is_met or (latched and not clear):
+                latches[name] = (True, None)
+            elif not latched:
+                latches[name] = (False, None)
+            else:
+                start = h if since is None else since
+                if h - start + 1 >= policy.hysteresis_blocks:
+                    latches[name], cleared[name] = (False, None), start
+                else:
+                    latches[name] = (True, start)
+        volume = sums(h, {k: v for k, v in added.items() if k <= h})[0]
+        flags = {
+            BridgeCondition.SIGNERS: signers_met,
+            BridgeCondition.COLLATERAL: collateral_met,
+            BridgeCondition.SPV_FAILURES: spv_met,
+            BridgeCondition.PEGOUT_VOLUME: volume > policy.pegout_window_limit,
+        }
+        met = {condition for condition, on in flags.items() if on}
+    span = max(policy.pegout_window_blocks, policy.spv_window_blocks)
+    window = tuple(WindowEntry(k, *e) for k, e in sorted(added.items())
+                   if k > last - span and (e[0] or e[1]))  # fmt: skip
+    runs = [
+        latches[n][1] if latches[n][0] else cleared[n] for n in ("signers", "collateral", "spv")
+    ]
+    return BridgeStatus(
+        last, tuple(sorted(met)), latches["signers"][0], latches["collateral"][0],
+        latches["spv"][0], max(0, policy.pegout_window_limit - sums(last, added)[0]), *runs, window,
+    )  # fmt: skip
+
+
+_GAPS = st.sampled_from([0, 0, 1, 2, 7, 20])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_GAPS, measurements), min_size=1, max_size=30), policies)
+def test_step_is_stepping_every_height(
+    items: list[tuple[int, dict[str, int]]], policy: BreakerPolicy
+) -> None:
+    """After every sample, the status is that of the naive model: skipped heights
+    stepped one by one, a repeated height stepped again with the union of its samples."""
+    height, samples, status = 1_000, [], NodeStatus()
+    for gap, fields in items:
+        height += gap
+        samples.append(MetricsSample(height=height, **fields))
+        status = step(status, samples[-1], policy)
+        assert status == naive_node(samples, policy)
+        status.check(policy)
+
+
+bridge_measurements = st.fixed_dictionaries(
+    {
+        "reserves": st.sampled_from([80, 92, 96, 100]).map(lambda r: r * BTC),
+        "liabilities": st.just(100 * BTC),
+        "active_signers": st.integers(8, 11),
+        "threshold": st.just(10),
+        "pegout_volume": st.sampled_from([0, 0, 100 * BTC, 400 * BTC]),
+        "spv_checks": st.sampled_from([0, 0, 5, 20]),
+        "spv_failures": st.sampled_from([0, 0, 1, 5]),
+    }
+).map(lambda d: {**d, "spv_failures": min(d["spv_failures"], d["spv_checks"])})
+bridge_policies = st.builds(
+    BreakerPolicy,
+    hysteresis_blocks=st.integers(1, 6),
+    pegout_window_blocks=st.integers(1, 5),
+    spv_window_blocks=st.integers(1, 12),
+    spv_min_checks=st.integers(1, 25),
+    max_spv_failure_ppm=st.sampled_from([0, 50_000, 200_000]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_GAPS, bridge_measurements), min_size=1, max_size=25), bridge_policies)
+def test_step_bridge_is_stepping_every_height(
+    items: list[tuple[int, dict[str, int]]], policy: BreakerPolicy
+) -> None:
+    height, samples, status = 1_000, [], BridgeStatus.initial(policy)
+    for gap, fields in items:
+        height += gap
+        samples.append(BridgeSample(height=height, **fields))
+        status = step_bridge(status, samples[-1], policy)
+        assert status == naive_bridge(samples, policy)
+        status.check(policy)
+
+
+@settings(max_examples=200, deadline=None)
+@given(runs(), policies, st.lists(measurements, min_size=2, max_size=4), st.randoms())
+def test_the_order_of_a_heights_samples_does_not_matter(
+    samples: list[MetricsSample],
+    policy: BreakerPolicy,
+    group: list[dict[str, int]],
+    rng: random.Random,
+) -> None:
+    status = run(samples, policy=policy)[-1]
+    assert status.height is not None
+    height = status.height + rng.choice([0, 1, 3])
+    ordered = run([MetricsSample(height=height, **m) for m in group], status, policy)[-1]
+    rng.shuffle(group)
+    shuffled = run([MetricsSample(height=height, **m) for m in group], status, policy)[-1]
+    assert ordered == shuffled
+
+
+def test_collateral_cleared_at_a_height_is_set_again_by_its_band_sample() -> None:
+    """docs/safety.md section 4.4: the lowest ratio of the height decides, in any order."""
+    settled = run_bridge([bridge(100, reserves=80 * BTC)] + [bridge(h) for h in range(101, 110)])
+    cleared = run_bridge([bridge(110)], settled[-1])[-1]
+    assert not cleared.collateral_low
+    assert cleared.collateral_ok_since == 101
+    band = bridge(110, reserves=94 * BTC)
+    again = step_bridge(cleared, band, P)
+    other = run_bridge([band, bridge(110)], settled[-1])[-1]
+    assert again == other
+    assert again.collateral_low
+    assert again.collateral_ok_since is None
+    refused(lambda: admit_pegin(again), ReasonCode.BREAKER_PEGINS_HALTED)
+    # a breaker that cleared stays clear at that height on a healthy sample
+    assert step_bridge(cleared, bridge(110), P) == cleared
+
+
+# --- statuses against the policy --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "why"),
+    [
+        (NodeStatus(Level.CRITICAL, 110, (), None, None, 100), "should have stepped down"),
+        (NodeStatus(Level.SOFT_TRIP, 120, (Condition.EIS_LOW,), 100, None, None), "below"),
+        (NodeStatus(Level.SAFE_MODE, 100, (Condition.EIS_LOW,), 91, None, 100), "present exactly"),
+        (NodeStatus(Level.CRITICAL, 100, (Condition.DRIFT,), 100, 100, None), "present exactly"),
+        (NodeStatus(Level.SAFE_MODE, 100, (Condition.EIS_LOW,), 99, 100, None), "starts at"),
+    ],
+)
+def test_node_status_is_checked_against_the_policy(status: NodeStatus, why: str) -> None:
+    with pytest.raises(DecodeError, match=why) as caught:
+        status.check(P)
+    assert caught.value.code is ReasonCode.BREAKER_STATUS_INVALID
+    with pytest.raises(DecodeError):
+        step(status, node(121), P)  # step checks the status it is given
+
+
+def test_node_statuses_no_run_can_give() -> None:
+    """Findings 2 and 10: a calm run needs a level above every condition (none counts as
+    optimized); with no condition, a level above optimized needs a calm run."""
+    for args in (
+        (Level.OPTIMIZED, 0, (), None, None, 0),
+        (Level.CRITICAL, 100, (), None, None, None),
+        (Level.SOFT_TRIP, 100, (), 100, None, 101),  # a kept run ends before the height
+        (Level.OPTIMIZED, 100, (), 99, 99, None),  # a kept safe run leaves soft_trip at least
+    ):
+        with pytest.raises(DecodeError) as caught:
+            NodeStatus(*args)  # type: ignore[arg-type]
+        assert caught.value.code is ReasonCode.BREAKER_STATUS_INVALID
+    NodeStatus(Level.SOFT_TRIP, 100, (), 99, 99, 100).check(P)
+
+
+def test_heights_are_bounded_so_that_height_plus_one_is_readable() -> None:
+    trace = run([node(MAX_HEIGHT - 10, Condition.DRIFT), node(MAX_HEIGHT - 9), node(MAX_HEIGHT)])
+    assert trace[-1].calm_since == MAX_HEIGHT + 1 == (1 << 53) - 1
+    assert NodeStatus.from_json(trace[-1].to_json()) == trace[-1]
+    for make in (
+        lambda: node(MAX_HEIGHT + 1),
+        lambda: bridge(MAX_HEIGHT + 1),
+        lambda: NodeStatus.from_json({**NodeStatus().to_json(), "height": MAX_HEIGHT + 1}),
+    ):
+        with pytest.raises(DecodeError) as caught:
+            make()
+        assert caught.value.code is ReasonCode.INT_OUT_OF_RANGE
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"pegout_allowance": 1_000 * BTC}, "not the limit less the volume"),
+        ({"pegout_allowance": 300 * BTC}, "not the limit less the volume"),
+        ({"height": 244}, "an entry at or below"),
+        (
+            {
+                "window": [
+                    {"height": 100, "pegout_volume": 0, "spv_checks": 20, "spv_failures": 2}
+                ],
+                "pegout_allowance": 1_000 * BTC,
+            },
+            "spv_failures not met",
+        ),
+        (
+            {
+                "window": [
+                    {
+                        "height": 100,
+                        "pegout_volume": 1_000 * BTC,
+                        "spv_checks": 0,
+                        "spv_failures": 0,
+                    }
+                ],
+                "pegout_allowance": 0,
+                "tripped": ["pegout_volume"],
+            },
+            "pegout_volume met exactly",
+        ),
+        ({"emergency": True, "signers_ok_since": 91}, "should have cleared"),
+        ({"emergency": False, "signers_ok_since": 95}, "a kept run"),
+    ],
+)
+def test_bridge_status_is_checked_against_the_policy(changes: dict[str, object], why: str) -> None:
+    """Findings 8 and 9: the allowance is what the window leaves under the policy."""
+    good = run_bridge([bridge(100, pegout_volume=600 * BTC)])[-1].to_json()
+    assert good["pegout_allowance"] == 400 * BTC
+    BridgeStatus.from_json(good).check(P)
+    status = BridgeStatus.from_json({**good, **changes})
+    with pytest.raises(DecodeError, match=why) as caught:
+        status.check(P)
+    assert caught.value.code is ReasonCode.BREAKER_STATUS_INVALID
+    with pytest.raises(DecodeError):
+        step_bridge(status, bridge(101), P)
+    # with no height: only the policy's whole limit
+    BridgeStatus.initial(P).check(P)
+    claimed = dataclasses.replace(
+        BridgeStatus.initial(P), pegout_allowance=P.pegout_window_limit + 1
+    )
+    with pytest.raises(DecodeError, match="before any sample"):
+        claimed.check(P)
+    with pytest.raises(DecodeError):
+        BridgeStatus.initial(P).check(BreakerPolicy(pegout_window_limit=5))
+
+
+# --- admissions and policy reading ------------------------------------------------------
+
+
+def test_admissions_do_not_change_the_status() -> None:
+    """Finding 12: each admission is checked on its own; a caller reports one in a
+    sample (the same height may repeat) before admitting the next."""
+    (status,) = run_bridge([bridge(100)])
+    admit_pegout(status, 600 * BTC, exit_claim=False)
+    admit_pegout(status, 600 * BTC, exit_claim=False)  # independent of the first
+    (reported,) = run_bridge([bridge(100, pegout_volume=600 * BTC)], status)
+    assert reported.pegout_allowance == 400 * BTC
+    refused(lambda: admit_pegout(reported, 600 * BTC, exit_claim=False),
+            ReasonCode.BREAKER_RATE_LIMITED)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("amount", "code"),
+    [(-1, "AMOUNT_OUT_OF_RANGE"), (MAX_AMOUNT + 1, "AMOUNT_OUT_OF_RANGE"),
+     ("1", "SCHEMA_WRONG_TYPE"), (True, "SCHEMA_WRONG_TYPE"), (1.0, "SCHEMA_WRONG_TYPE")],
+)  # fmt: skip
+def test_an_amount_that_is_not_an_amount_is_refused(amount: object, code: str) -> None:
+    """Finding 13: a type error is SCHEMA_WRONG_TYPE, a range error AMOUNT_OUT_OF_RANGE."""
+    with pytest.raises(DecodeError) as caught:
+        admit_pegout(BridgeStatus.initial(P), amount, exit_claim=True)  # type: ignore[arg-type]
+    assert caught.value.code.value == code
+
+
+def test_policy_types_are_checked_before_ranges() -> None:
+    """Finding 5: in JSON, every field's type first, then the ranges."""
+    document = {**BreakerPolicy().to_json(), "min_peers": 0, "hysteresis_blocks": "10"}
+    with pytest.raises(DecodeError) as caught:
+        BreakerPolicy.from_json(document)
+    assert caught.value.code is ReasonCode.SCHEMA_WRONG_TYPE
+    reordered = dict(reversed(list(BreakerPolicy().to_json().items())))
+    assert BreakerPolicy.from_json(reordered) == BreakerPolicy()  # finding 6

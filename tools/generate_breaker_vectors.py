@@ -13,6 +13,7 @@ from typing import Any
 
 from ailee.errors import AileeError
 from ailee.safety import (
+    MAX_HEIGHT,
     BreakerPolicy,
     BridgeSample,
     BridgeStatus,
@@ -91,7 +92,10 @@ def breaker_vectors(vector_file: Callable[..., Any]) -> Any:
             "{'statuses'} is the status after each sample. A bridge case may give "
             "'admissions' ({'op': 'pegin'} or {'op': 'pegout', 'amount', 'exit_claim'}), "
             "checked in order against the last status (or the initial one when there are "
-            "no samples). Invalid cases name the code of the first fault or refusal.",
+            "no samples); admissions do not change the status. Invalid cases name the code "
+            "of the first fault or refusal, in the order of docs/safety.md section 7 (policy, "
+            "initial status, then each sample read, height-checked and stepped, then the "
+            "admissions); a case refused by an admission carries 'expected' too.",
         ],
     )
     vf.note("Hysteresis", "EDGE_CASE", "A breaker steps down or clears at the exact height.")
@@ -99,6 +103,7 @@ def breaker_vectors(vector_file: Callable[..., Any]) -> Any:
     vf.note("Escalation", "FUNCTIONALITY", "Concurrent or lasting conditions raise the level.")
     vf.note("Refusal", "FUNCTIONALITY", "A breaker refuses a peg-in or a peg-out.")
     vf.note("Malformed", "MALFORMED_INPUT", "A policy, status or sample is invalid.")
+    vf.note("Split", "EDGE_CASE", "A height's samples split or ordered differently agree.")
 
     def case(  # noqa: PLR0917 (a vector case's fields, in order)
         tests: list[Any],
@@ -190,6 +195,31 @@ def breaker_vectors(vector_file: Callable[..., Any]) -> Any:
          initial={"level": "critical", "height": 110, "tripped": [], "soft_since": None,
                   "safe_since": None, "calm_since": 111},
          flags=("Hysteresis",))  # fmt: skip
+    case(valid, "an initial status with its keys in another order reads the same", "node",
+         [_node(120)],
+         initial={"calm_since": 111, "safe_since": None, "soft_since": None, "tripped": [],
+                  "height": 110, "level": "critical"})  # fmt: skip
+    case(valid, "a gap steps each skipped height: critical at 100, healthy at 101 and 200 "
+         "is optimized", "node", [_node(100, peers=0), _node(101), _node(200)],
+         flags=("Heights", "Hysteresis"))  # fmt: skip
+    case(valid, "a lasting condition escalates in a gap: eis_low at 100, healthy at 120 is "
+         "safe_mode", "node", [_node(100, eis_ppm=199_999), _node(120)],
+         flags=("Heights", "Escalation"))  # fmt: skip
+    case(valid, "a gap of a billion heights is stepped at once: no peers held all through it",
+         "node",
+         [_node(100, peers=0), _node(1_000_000_100)], flags=("Heights",))  # fmt: skip
+    case(valid, "skipped heights hold the union of the height before them", "node",
+         [_node(100, eis_ppm=0), _node(100), _node(115)], flags=("Heights", "Split"))  # fmt: skip
+    persist3 = {**default, "persist_blocks": 3}
+    case(valid, "one sample with two conditions: the safe run from 8 lasts 3 at 10", "node",
+         [_node(8, peers=7), _node(10, peers=7, sensor_confidence_ppm=0)], policy=persist3,
+         flags=("Split", "Escalation"))  # fmt: skip
+    case(valid, "the same conditions split over two samples at 10: the same status", "node",
+         [_node(8, peers=7), _node(10, sensor_confidence_ppm=0), _node(10, peers=7)],
+         policy=persist3, flags=("Split", "Escalation"))  # fmt: skip
+    case(valid, "the highest height, 2^53 - 2: a step down writes calm_since 2^53 - 1", "node",
+         [_node(MAX_HEIGHT - 10, drift_ppm=700_000), _node(MAX_HEIGHT - 9), _node(MAX_HEIGHT)],
+         flags=("Heights", "Hysteresis"))  # fmt: skip
 
     case(valid, "a healthy bridge admits peg-ins and peg-outs", "bridge", [_bridge(100)],
          admissions=[{"op": "pegin"}, {"op": "pegout", "amount": 1_000 * BTC,
@@ -229,6 +259,26 @@ def breaker_vectors(vector_file: Callable[..., Any]) -> Any:
          [_bridge(100, spv_checks=20, spv_failures=2), _bridge(101, spv_checks=30)]
          + [_bridge(h) for h in range(102, 111)],
          admissions=[{"op": "pegin"}], flags=("Hysteresis",))  # fmt: skip
+    settled = [_bridge(100, reserves=80 * BTC)] + [_bridge(h) for h in range(101, 110)]
+    case(valid, "collateral: a sample in the 90-95% band after the hold completed at that "
+         "height sets the breaker again", "bridge",
+         [*settled, _bridge(110), _bridge(110, reserves=94 * BTC)],
+         admissions=[{"op": "pegout", "amount": BTC, "exit_claim": False}],
+         flags=("Split", "Hysteresis"))  # fmt: skip
+    case(valid, "collateral: the same samples in the other order give the same status",
+         "bridge", [*settled, _bridge(110, reserves=94 * BTC), _bridge(110)],
+         flags=("Split", "Hysteresis"))  # fmt: skip
+    case(valid, "SPV: entries leaving the window in a gap trip the breaker, then clear it",
+         "bridge", [_bridge(100, spv_checks=100), _bridge(150, spv_checks=20, spv_failures=3),
+                    _bridge(300)], flags=("Heights",))  # fmt: skip
+    case(valid, "admissions do not change the status: two peg-outs each within the allowance "
+         "pass, even together above it", "bridge", [_bridge(100)],
+         admissions=[{"op": "pegout", "amount": 600 * BTC, "exit_claim": False},
+                     {"op": "pegout", "amount": 600 * BTC, "exit_claim": False}],
+         flags=("Refusal",))  # fmt: skip
+    case(valid, "no samples: admissions use the initial status", "bridge", [],
+         admissions=[{"op": "pegin"}, {"op": "pegout", "amount": 1_000 * BTC,
+                                        "exit_claim": False}])  # fmt: skip
     case(valid, "repeated heights add their peg-out volume and SPV counts", "bridge",
          [_bridge(100, pegout_volume=BTC, spv_checks=3),
           _bridge(100, pegout_volume=2 * BTC, spv_checks=4, spv_failures=1)],
@@ -257,6 +307,24 @@ def breaker_vectors(vector_file: Callable[..., Any]) -> Any:
     case(invalid, "policy: resuming below the halting collateral", "bridge", [_bridge(1)],
          policy={**default, "resume_collateral_ppm": 899_999}, code="BREAKER_POLICY_INVALID",
          flags=("Malformed",))  # fmt: skip
+    case(invalid, "policy: a field that is not an integer, checked before another's range",
+         "node", [_node(1)], policy={**default, "min_peers": 0, "hysteresis_blocks": "10"},
+         code="SCHEMA_WRONG_TYPE", flags=("Malformed",))  # fmt: skip
+    case(invalid, "sample: a height above 2^53 - 2", "node", [_node(MAX_HEIGHT + 1)],
+         code="INT_OUT_OF_RANGE", flags=("Malformed", "Heights"))  # fmt: skip
+    case(invalid, "status: critical with no condition and no calm run", "node", [_node(101)],
+         initial={"level": "critical", "height": 100, "tripped": [], "soft_since": None,
+                  "safe_since": None, "calm_since": None},
+         code="BREAKER_STATUS_INVALID", flags=("Malformed",))  # fmt: skip
+    case(invalid, "status: a calm run longer than the policy's hold", "node", [_node(111)],
+         initial={"level": "critical", "height": 110, "tripped": [], "soft_since": None,
+                  "safe_since": None, "calm_since": 100},
+         code="BREAKER_STATUS_INVALID", flags=("Malformed",))  # fmt: skip
+    case(invalid, "status: a level below the policy's demand (a soft run of 21 heights)",
+         "node", [_node(121)],
+         initial={"level": "soft_trip", "height": 120, "tripped": ["eis_low"],
+                  "soft_since": 100, "safe_since": None, "calm_since": None},
+         code="BREAKER_STATUS_INVALID", flags=("Malformed",))  # fmt: skip
     case(invalid, "status: a calm run at optimized", "node", [_node(1)],
          initial={"level": "optimized", "height": 0, "tripped": [], "soft_since": None,
                   "safe_since": None, "calm_since": 0},
@@ -266,6 +334,16 @@ def breaker_vectors(vector_file: Callable[..., Any]) -> Any:
          initial={**BridgeStatus.initial(BreakerPolicy()).to_json(), "height": 0,
                   "tripped": ["signers"]},
          code="BREAKER_STATUS_INVALID", flags=("Malformed",))  # fmt: skip
+    fresh = BridgeStatus.initial(BreakerPolicy()).to_json()
+    case(invalid, "status: no height, an allowance other than the policy's limit", "bridge",
+         [_bridge(1)], initial={**fresh, "pegout_allowance": 1_000 * BTC + 1},
+         code="BREAKER_STATUS_INVALID", flags=("Malformed",))  # fmt: skip
+    case(invalid, "status: an allowance above what the window leaves", "bridge", [_bridge(101)],
+         initial={**fresh, "height": 100, "window": [
+             {"height": 100, "pegout_volume": 600 * BTC, "spv_checks": 0, "spv_failures": 0}]},
+         code="BREAKER_STATUS_INVALID", flags=("Malformed",))  # fmt: skip
+    case(invalid, "sample: a threshold of 0", "bridge", [_bridge(1, threshold=0)],
+         code="INT_OUT_OF_RANGE", flags=("Malformed",))  # fmt: skip
     case(invalid, "sample: SPV failures above checks", "bridge",
          [_bridge(1, spv_checks=1, spv_failures=2)], code="INT_OUT_OF_RANGE",
          flags=("Malformed",))  # fmt: skip
@@ -303,11 +381,26 @@ def breaker_vectors(vector_file: Callable[..., Any]) -> Any:
          [_bridge(100, pegout_volume=600 * BTC), _bridge(105)],
          admissions=[{"op": "pegout", "amount": 400 * BTC + 1, "exit_claim": False}],
          code="BREAKER_RATE_LIMITED", flags=("Refusal",))  # fmt: skip
+    case(invalid, "a reported admission counts: 600 BTC reported at the same height leaves "
+         "400 BTC", "bridge", [_bridge(100), _bridge(100, pegout_volume=600 * BTC)],
+         admissions=[{"op": "pegout", "amount": 600 * BTC, "exit_claim": False}],
+         code="BREAKER_RATE_LIMITED", flags=("Refusal", "Heights"))  # fmt: skip
+    case(invalid, "no samples: a peg-out above the initial allowance", "bridge", [],
+         admissions=[{"op": "pegout", "amount": 1_000 * BTC + 1, "exit_claim": False}],
+         code="BREAKER_RATE_LIMITED", flags=("Refusal",))  # fmt: skip
+    case(invalid, "a peg-out amount below 0", "bridge", [_bridge(100)],
+         admissions=[{"op": "pegout", "amount": -1, "exit_claim": False}],
+         code="AMOUNT_OUT_OF_RANGE", flags=("Malformed",))  # fmt: skip
+    case(invalid, "a peg-out amount that is not an integer", "bridge", [_bridge(100)],
+         admissions=[{"op": "pegout", "amount": "1", "exit_claim": False}],
+         code="SCHEMA_WRONG_TYPE", flags=("Malformed",))  # fmt: skip
     case(invalid, "an exit claim above the window's allowance waits too", "bridge",
          [_bridge(100, pegout_volume=1_000 * BTC)],
          admissions=[{"op": "pegout", "amount": 1, "exit_claim": True}],
          code="BREAKER_RATE_LIMITED", flags=("Refusal",))  # fmt: skip
     for entry in vf.groups[0]["tests"]:
         if "admissions" in entry:  # valid cases' admissions must pass
-            _admit(entry["expected"]["statuses"][-1], entry["admissions"])
+            statuses = entry["expected"]["statuses"]
+            last = statuses[-1] if statuses else BridgeStatus.initial(BreakerPolicy()).to_json()
+            _admit(last, entry["admissions"])
     return vf

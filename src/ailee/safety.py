@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from ailee.errors import DecodeError, ReasonCode, VerificationError
 from ailee.fields import AmountField, EnumField, Form, UIntField, expect_object, wrong_type
-from ailee.limits import MAX_AMOUNT, MAX_SIGNERS
+from ailee.limits import MAX_AMOUNT, MAX_SIGNERS, MAX_UINT
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONDITION_LEVELS",
+    "MAX_HEIGHT",
     "MAX_WINDOW_BLOCKS",
     "PPM",
     "BreakerPolicy",
@@ -68,6 +69,9 @@ __all__ = [
 PPM: Final = 1_000_000
 #: Longest window or hold a policy may set, in blocks (two difficulty periods, ~4 weeks).
 MAX_WINDOW_BLOCKS: Final = 4_032
+#: Highest height a sample or a status may name: 2^53 - 2, so that a run starting just
+#: after it (``height + 1``) is still at most 2^53 - 1 (INT_OUT_OF_RANGE above).
+MAX_HEIGHT: Final = MAX_UINT - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +197,7 @@ class BreakerPolicy:
 # --- shared reading helpers ----------------------------------------------------------
 
 _UINT: Final = UIntField()
+_HEIGHT: Final = UIntField(maximum=MAX_HEIGHT)
 _RATIO: Final = UIntField(maximum=PPM)
 _AMOUNT: Final = AmountField()
 _SampleT = TypeVar("_SampleT", "MetricsSample", "BridgeSample", "WindowEntry")
@@ -210,8 +215,10 @@ def _read_kinds(cls: type[_SampleT], value: object, path: str) -> _SampleT:
     return cls(**values)
 
 
-def _optional_height(value: object, path: str) -> int | None:
-    return None if value is None else _UINT.read(value, Form.JSON, path)
+def _optional_height(value: object, path: str, kind: UIntField = _HEIGHT) -> int | None:
+    """A status's height (at most MAX_HEIGHT), or a run's start (``kind`` _UINT: at most
+    2^53 - 1, since a run may start at ``height + 1``); ``None`` when absent."""
+    return None if value is None else kind.read(value, Form.JSON, path)
 
 
 def _flag(value: object, path: str) -> bool:
@@ -312,7 +319,7 @@ class MetricsSample:
     sensor_confidence_ppm: int
 
     KINDS: ClassVar = (
-        ("height", _UINT),
+        ("height", _HEIGHT),
         ("block_size", _UINT),
         ("latency_ms", _UINT),
         ("peers", _UINT),
@@ -391,11 +398,17 @@ class NodeStatus:
     """The node breaker after its samples so far (``NodeStatus()``: before any).
 
     ``height`` is the last sample's height; ``tripped`` the conditions met at that
-    height (by every sample of it, see :func:`step`), in name order; ``soft_since``
-    and ``safe_since`` the first heights of the current runs of heights demanding
-    SOFT_TRIP or more and SAFE_MODE or more; ``calm_since`` the first height of the
-    current run demanding less than ``level`` (``height + 1`` just after a step down).
-    Construction refuses fields no run of samples can give (BREAKER_STATUS_INVALID).
+    height (by any of its samples: see :func:`step`), in name order. ``soft_since`` and
+    ``safe_since`` are the first heights of the latest runs of heights demanding
+    SOFT_TRIP or more and SAFE_MODE or more: a run is *live* when it reaches
+    ``height``, and *kept* when it reaches ``height - 1`` but the samples of ``height``
+    so far do not continue it (a later sample at ``height`` still may). ``calm_since``
+    is the first height of the current run demanding less than ``level`` (``height +
+    1`` just after a step down).
+
+    Construction refuses fields no run of samples can give under any policy
+    (BREAKER_STATUS_INVALID); :meth:`check` refuses those no run can give under a
+    given policy.
     """
 
     level: Level = Level.OPTIMIZED
@@ -409,12 +422,13 @@ class NodeStatus:
         path = "node status"
         if not isinstance(self.level, Level):
             raise wrong_type(f"{path}.level", "Level", self.level)
+        _optional_height(self.height, f"{path}.height")
         if not isinstance(self.tripped, tuple) or not all(
             isinstance(c, Condition) for c in self.tripped
         ):
             raise wrong_type(f"{path}.tripped", "tuple of Condition", self.tripped)
-        for name in ("height", "soft_since", "safe_since", "calm_since"):
-            _optional_height(getattr(self, name), f"{path}.{name}")
+        for name in ("soft_since", "safe_since", "calm_since"):
+            _optional_height(getattr(self, name), f"{path}.{name}", _UINT)
         if list(self.tripped) != sorted(set(self.tripped)):
             raise _bad_status(f"{path}.tripped", "not in name order, or a condition twice")
         if self.height is None:
@@ -430,18 +444,49 @@ class NodeStatus:
         worst = max((CONDITION_LEVELS[c] for c in self.tripped), default=Level.OPTIMIZED)
         if self.level < worst:
             raise _bad_status(f"{path}.level", f"{self.level.label} below {worst.label}")
-        if (self.soft_since is None) != (not self.tripped):
-            raise _bad_status(f"{path}.soft_since", "set exactly when a condition is met")
-        if self.soft_since is not None and self.soft_since > height:
-            raise _bad_status(f"{path}.soft_since", f"{self.soft_since} after {height}")
-        if self.safe_since is not None and (
-            self.soft_since is None
-            or not self.soft_since <= self.safe_since <= height
-            or self.level < Level.SAFE_MODE
+        soft, safe, calm = self._runs()
+        if self.tripped and soft is None:
+            raise _bad_status(f"{path}.soft_since", "absent with a condition met")
+        if soft is not None and (soft > height or (soft == height and not self.tripped)):
+            raise _bad_status(f"{path}.soft_since", "after the height, or at it with no condition")
+        if safe is not None and (
+            soft is None or not soft <= safe <= height or self.level is Level.OPTIMIZED
         ):
-            raise _bad_status(f"{path}.safe_since", "not within the soft run, or level too low")
-        if self.calm_since is not None and (self.level <= worst or self.calm_since > height + 1):
+            raise _bad_status(f"{path}.safe_since", "not within the soft run, or level optimized")
+        if calm is not None and (self.level <= worst or calm > height + 1):
             raise _bad_status(f"{path}.calm_since", "no level to step down, or after height + 1")
+        if calm is None and not self.tripped and self.level > Level.OPTIMIZED:
+            raise _bad_status(f"{path}.calm_since", "absent with a level above the demand")
+
+    def check(self, policy: BreakerPolicy) -> None:
+        """Refuse a status that no run of samples gives under ``policy``
+        (BREAKER_STATUS_INVALID): a safe run starting at ``height`` that the height's
+        conditions do not demand; a level below the height's demand; ``calm_since``
+        present with the level at the demand, or absent with the level above it; a calm
+        run already ``hysteresis_blocks`` heights long. :func:`step` checks the status
+        it is given."""
+        path = "node status"
+        height = self.height
+        if height is None:
+            return
+        immediate = demanded_level(self.tripped, policy)
+        if self.safe_since == height and immediate < Level.SAFE_MODE:
+            raise _bad_status(
+                f"{path}.safe_since", "starts at the height, which is below safe_mode"
+            )
+        demand = _demand(immediate, *_live(self, immediate), height, policy)
+        if self.level < demand:
+            raise _bad_status(
+                f"{path}.level", f"{self.level.label} below the demand {demand.label}"
+            )
+        if (self.calm_since is not None) != (self.level > demand):
+            raise _bad_status(
+                f"{path}.calm_since", "present exactly when the level is above the demand"
+            )
+        if self.calm_since is not None and (
+            _span(self.calm_since, height) >= policy.hysteresis_blocks
+        ):
+            raise _bad_status(f"{path}.calm_since", "a calm run that should have stepped down")
 
     @property
     def circuit_open(self) -> bool:
@@ -461,19 +506,21 @@ class NodeStatus:
 
     @classmethod
     def from_json(cls, value: object, path: str = "status") -> NodeStatus:
-        """Read a status from its JSON object, strictly (the codes of ailee.fields and
-        BREAKER_STATUS_INVALID)."""
+        """Read a status from its JSON object, strictly: the fields in the order of the
+        form (the codes of ailee.fields; key order itself is not checked), then the
+        rules of construction (BREAKER_STATUS_INVALID)."""
         names = ("level", "height", "tripped", "soft_since", "safe_since", "calm_since")
         obj = expect_object(value, path, names)
         label = EnumField(_LEVEL_LABELS).read(obj["level"], Form.JSON, f"{path}.level")
+        height = _optional_height(obj["height"], f"{path}.height")
         tripped = _read_names(obj["tripped"], f"{path}.tripped", _CONDITIONS_FIELD)
         return cls(
             level=Level(_LEVEL_LABELS.index(label)),
-            height=_optional_height(obj["height"], f"{path}.height"),
+            height=height,
             tripped=tuple(Condition(name) for name in tripped),
-            soft_since=_optional_height(obj["soft_since"], f"{path}.soft_since"),
-            safe_since=_optional_height(obj["safe_since"], f"{path}.safe_since"),
-            calm_since=_optional_height(obj["calm_since"], f"{path}.calm_since"),
+            soft_since=_optional_height(obj["soft_since"], f"{path}.soft_since", _UINT),
+            safe_since=_optional_height(obj["safe_since"], f"{path}.safe_since", _UINT),
+            calm_since=_optional_height(obj["calm_since"], f"{path}.calm_since", _UINT),
         )
 
 
@@ -489,54 +536,119 @@ def _read_names(value: object, path: str, kind: EnumField) -> tuple[str, ...]:
     return names
 
 
-def step(status: NodeStatus, sample: MetricsSample, policy: BreakerPolicy) -> NodeStatus:
-    """The node breaker after ``sample``.
+def _live(status: NodeStatus, immediate: Level) -> tuple[int | None, int | None]:
+    """The runs of ``status`` that reach its height (not those merely kept)."""
+    soft = status.soft_since if immediate >= Level.SOFT_TRIP else None
+    safe = status.safe_since if immediate >= Level.SAFE_MODE else None
+    return soft, safe
 
-    1. ``sample.height`` below ``status.height`` is BREAKER_HEIGHT_REGRESSION. A
-       sample at the status's height adds to that height: its conditions are those
-       of every sample of it (a height never becomes healthier by being sampled
-       again). A sample holds until the next one: skipped heights count as having
-       the conditions of the sample before them.
-    2. The height's immediate demand is :func:`demanded_level` of its conditions.
-       ``soft_since`` and ``safe_since`` start the runs of heights whose immediate
-       demand is SOFT_TRIP or more, and SAFE_MODE or more. The demand is raised to
-       SAFE_MODE when the first run has lasted ``persist_blocks`` heights, and to
-       CRITICAL when the second has (so a lasting soft condition reaches SAFE_MODE,
-       and only a lasting safe-mode condition reaches CRITICAL).
-    3. A demand at or above the level becomes the level at once. A demand below it
+
+def _demand(
+    immediate: Level, soft: int | None, safe: int | None, height: int, policy: BreakerPolicy
+) -> Level:
+    """The demand at ``height``: ``immediate``, raised to SAFE_MODE when the live soft
+    run (from ``soft``) has lasted ``persist_blocks`` heights, and to CRITICAL when the
+    live safe run (from ``safe``) has."""
+    demand = immediate
+    if soft is not None and _span(soft, height) >= policy.persist_blocks:
+        demand = max(demand, Level.SAFE_MODE)
+    if safe is not None and _span(safe, height) >= policy.persist_blocks:
+        demand = Level.CRITICAL
+    return demand
+
+
+def _settle(
+    level: Level, calm: int | None, demand: Level, heights: tuple[int, int], hold: int
+) -> tuple[Level, int | None]:
+    """Section 3.4 over the heights ``first..last``, each demanding ``demand``, from
+    ``level`` and ``calm`` (the calm run's start) before ``first``: the level and calm
+    run after ``last``. At most one iteration per level, whatever the number of heights.
+    """
+    first, last = heights
+    if demand >= level:
+        return demand, None
+    start = first if calm is None else calm
+    while level > demand:
+        at = max(first, start + hold - 1)  # the height at which the run has lasted ``hold``
+        if at > last:
+            return level, start
+        level = Level(level - 1)
+        start = at + 1  # the next step needs a new run after ``at``
+    return level, None
+
+
+def _hold_gap(status: NodeStatus, last: int, policy: BreakerPolicy) -> tuple[Level, int | None]:
+    """The level and calm run after stepping the heights ``status.height + 1 .. last``,
+    each with the conditions of ``status.height``: the live runs go on, the demand rises
+    at most twice (when a run has lasted ``persist_blocks``), so at most three segments
+    of constant demand, each settled in O(levels)."""
+    assert status.height is not None
+    first = status.height + 1
+    immediate = demanded_level(status.tripped, policy)
+    soft, safe = _live(status, immediate)
+    rises = {
+        start + policy.persist_blocks - 1
+        for start in (soft, safe)
+        if start is not None and first < start + policy.persist_blocks - 1 <= last
+    }
+    starts = [first, *sorted(rises)]
+    level, calm = status.level, status.calm_since
+    for k, begin in enumerate(starts):
+        end = starts[k + 1] - 1 if k + 1 < len(starts) else last
+        demand = _demand(immediate, soft, safe, begin, policy)
+        level, calm = _settle(level, calm, demand, (begin, end), policy.hysteresis_blocks)
+    return level, calm
+
+
+def step(status: NodeStatus, sample: MetricsSample, policy: BreakerPolicy) -> NodeStatus:
+    """The node breaker after ``sample`` (``docs/safety.md`` section 3).
+
+    The breaker steps once per height, in order, and the samples say what each height's
+    conditions are; ``status`` is first checked against ``policy`` (:meth:`NodeStatus.check`).
+
+    1. ``sample.height`` below ``status.height`` is BREAKER_HEIGHT_REGRESSION.
+    2. A higher height first steps every skipped height with the conditions of the
+       status's height (the union of its samples), in O(levels) however long the gap.
+       Runs carried into the new height are the status's live runs.
+    3. A sample at the status's height (a repeated height) steps that height again with
+       the union of its samples' conditions, carrying the status's runs, live or kept:
+       the result is the same however the height's measurements are split into samples
+       and in whatever order they come, and never healthier.
+    4. At the height, the immediate demand is :func:`demanded_level` of its conditions.
+       ``soft_since``/``safe_since`` continue (or start) when it is SOFT_TRIP/SAFE_MODE
+       or more, else keep the carried run. The demand is raised to SAFE_MODE when the
+       live soft run has lasted ``persist_blocks`` heights, and to CRITICAL when the
+       live safe run has.
+    5. A demand at or above the level becomes the level at once. A demand below it
        starts (or continues) a calm run; when the run has lasted ``hysteresis_blocks``
        heights, the level steps down by one, and a further step needs a new run of
        ``hysteresis_blocks`` heights after this one.
     """
+    status.check(policy)
     height = sample.height
     _check_height(status.height, height, "node")
-    repeated = status.height == height
     met = set(conditions(sample, policy))
-    if repeated:
+    level, calm = status.level, status.calm_since
+    if status.height == height:
         met |= set(status.tripped)
+        soft, safe = status.soft_since, status.safe_since
+    elif status.height is None:
+        soft = safe = None
+    else:
+        soft, safe = _live(status, demanded_level(status.tripped, policy))
+        if height > status.height + 1:
+            level, calm = _hold_gap(status, height - 1, policy)
     tripped = tuple(sorted(met))
     immediate = demanded_level(tripped, policy)
-    demand = immediate
-    soft_since = None
-    safe_since = None
-    if immediate >= Level.SOFT_TRIP:
-        soft_since = height if status.soft_since is None else status.soft_since
-        if _span(soft_since, height) >= policy.persist_blocks:
-            demand = max(demand, Level.SAFE_MODE)
-    if immediate >= Level.SAFE_MODE:
-        safe_since = height if status.safe_since is None else status.safe_since
-        if _span(safe_since, height) >= policy.persist_blocks:
-            demand = Level.CRITICAL
-    level = status.level
-    calm_since = None
-    if demand < level:
-        calm_since = height if status.calm_since is None else status.calm_since
-        if _span(calm_since, height) >= policy.hysteresis_blocks:
-            level = Level(level - 1)
-            calm_since = height + 1 if demand < level else None
-    else:
-        level = demand
-    return NodeStatus(level, height, tripped, soft_since, safe_since, calm_since)
+    if immediate >= Level.SOFT_TRIP and soft is None:
+        soft = height
+    if immediate >= Level.SAFE_MODE and safe is None:
+        safe = height
+    live_soft = soft if immediate >= Level.SOFT_TRIP else None
+    live_safe = safe if immediate >= Level.SAFE_MODE else None
+    demand = _demand(immediate, live_soft, live_safe, height, policy)
+    level, calm = _settle(level, calm, demand, (height, height), policy.hysteresis_blocks)
+    return NodeStatus(level, height, tripped, soft, safe, calm)
 
 
 def open_circuits(statuses: Mapping[str, NodeStatus]) -> frozenset[str]:
@@ -595,7 +707,7 @@ class BridgeSample:
     spv_failures: int
 
     KINDS: ClassVar = (
-        ("height", _UINT),
+        ("height", _HEIGHT),
         ("reserves", _AMOUNT),
         ("liabilities", _AMOUNT),
         ("active_signers", _SIGNERS),
@@ -634,7 +746,7 @@ class WindowEntry:
     spv_failures: int
 
     KINDS: ClassVar = (
-        ("height", _UINT),
+        ("height", _HEIGHT),
         ("pegout_volume", _AMOUNT),
         ("spv_checks", _UINT),
         ("spv_failures", _UINT),
@@ -661,14 +773,21 @@ class WindowEntry:
 class BridgeStatus:
     """The bridge breakers after their samples so far (:meth:`initial`: before any).
 
-    ``tripped``: the conditions met at ``height`` (by every sample of it), in name
+    ``tripped``: the conditions met at ``height`` (by any of its samples), in name
     order. ``emergency``, ``collateral_low`` and ``spv_failing`` are latched breakers:
     set at once by their condition (``signers``, ``collateral``, ``spv_failures``),
-    cleared after ``hysteresis_blocks`` consecutive clear heights, the current clear run
-    starting at ``*_ok_since`` (``height + 1`` when the run starts after this height).
-    ``pegout_allowance``: satoshis of peg-outs that may still be admitted in the window
-    ending at ``height``. ``window``: the heights of the last
-    ``max(pegout_window_blocks, spv_window_blocks)`` that added anything, ascending.
+    cleared after ``hysteresis_blocks`` consecutive clear heights. On a set breaker,
+    ``*_ok_since`` is the start of the current clear run (absent when ``height`` is not
+    clear). On a clear breaker it is present only when the breaker cleared at
+    ``height``: the run that cleared it, kept so that a later sample at ``height`` that
+    makes the height not clear sets it again. ``pegout_allowance``: satoshis of
+    peg-outs that may still be admitted in the window ending at ``height``. ``window``:
+    the heights of the last ``max(pegout_window_blocks, spv_window_blocks)`` that added
+    anything, ascending.
+
+    Construction refuses fields no run of samples can give under any policy
+    (BREAKER_STATUS_INVALID); :meth:`check` refuses those no run can give under a
+    given policy (the allowance, the window, the runs).
     """
 
     height: int | None
@@ -684,15 +803,16 @@ class BridgeStatus:
 
     def __post_init__(self) -> None:
         path = "bridge status"
+        _optional_height(self.height, f"{path}.height")
         if not isinstance(self.tripped, tuple) or not all(
             isinstance(c, BridgeCondition) for c in self.tripped
         ):
             raise wrong_type(f"{path}.tripped", "tuple of BridgeCondition", self.tripped)
         for name in ("emergency", "collateral_low", "spv_failing"):
             _flag(getattr(self, name), f"{path}.{name}")
-        for name in ("height", "signers_ok_since", "collateral_ok_since", "spv_ok_since"):
-            _optional_height(getattr(self, name), f"{path}.{name}")
         _AMOUNT.read(self.pegout_allowance, Form.JSON, f"{path}.pegout_allowance")
+        for name in ("signers_ok_since", "collateral_ok_since", "spv_ok_since"):
+            _optional_height(getattr(self, name), f"{path}.{name}", _UINT)
         if not isinstance(self.window, tuple) or not all(
             isinstance(e, WindowEntry) for e in self.window
         ):
@@ -715,17 +835,20 @@ class BridgeStatus:
             self.spv_ok_since,
         )
 
-    def _check_latches(self, path: str, height: int) -> None:
-        for condition, latched, since, name in (
+    def _breakers(self) -> tuple[tuple[BridgeCondition, bool, int | None, str], ...]:
+        return (
             (BridgeCondition.SIGNERS, self.emergency, self.signers_ok_since, "signers"),
             (BridgeCondition.COLLATERAL, self.collateral_low, self.collateral_ok_since,
              "collateral"),
             (BridgeCondition.SPV_FAILURES, self.spv_failing, self.spv_ok_since, "spv"),
-        ):  # fmt: skip
+        )  # fmt: skip
+
+    def _check_latches(self, path: str, height: int) -> None:
+        for condition, latched, since, name in self._breakers():
             if condition in self.tripped and (not latched or since is not None):
                 raise _bad_status(f"{path}.{name}_ok_since", f"{condition} met but not latched")
-            if since is not None and (not latched or since > height + 1):
-                raise _bad_status(f"{path}.{name}_ok_since", "not latched, or after height + 1")
+            if since is not None and since > height:
+                raise _bad_status(f"{path}.{name}_ok_since", "after the height")
         if BridgeCondition.PEGOUT_VOLUME in self.tripped and self.pegout_allowance:
             raise _bad_status(f"{path}.pegout_allowance", "not 0 with the volume over the limit")
         if len(self.window) > MAX_WINDOW_BLOCKS:
@@ -733,6 +856,40 @@ class BridgeStatus:
         heights = [entry.height for entry in self.window]
         if heights != sorted(set(heights)) or (heights and heights[-1] > height):
             raise _bad_status(f"{path}.window", "heights not ascending, or after the status")
+
+    def check(self, policy: BreakerPolicy) -> None:
+        """Refuse a status that no run of samples gives under ``policy``
+        (BREAKER_STATUS_INVALID). With no height: an allowance other than
+        ``pegout_window_limit``. With one: a window entry the window has already dropped;
+        an allowance other than ``max(0, limit - volume)`` for the window's volume;
+        ``pegout_volume`` met or not against that volume; ``spv_failures`` not met though
+        the window's SPV counts meet it; a set breaker's clear run already
+        ``hysteresis_blocks`` long, or a cleared breaker's kept run of another length.
+        :func:`step_bridge` checks the status it is given."""
+        path = "bridge status"
+        height = self.height
+        if height is None:
+            if self.pegout_allowance != policy.pegout_window_limit:
+                raise _bad_status(f"{path}.pegout_allowance", "not the limit before any sample")
+            return
+        span = max(policy.pegout_window_blocks, policy.spv_window_blocks)
+        if self.window and self.window[0].height <= height - span:
+            raise _bad_status(f"{path}.window", f"an entry at or below height - {span}")
+        volume, checks, failures = _sums(self.window, height, policy)
+        if self.pegout_allowance != max(0, policy.pegout_window_limit - volume):
+            raise _bad_status(f"{path}.pegout_allowance", f"not the limit less the volume {volume}")
+        if (BridgeCondition.PEGOUT_VOLUME in self.tripped) != (volume > policy.pegout_window_limit):
+            raise _bad_status(f"{path}.tripped", "pegout_volume met exactly when over the limit")
+        if _spv_met(checks, failures, policy) and BridgeCondition.SPV_FAILURES not in self.tripped:
+            raise _bad_status(f"{path}.tripped", "spv_failures not met, though the window meets it")
+        hold = policy.hysteresis_blocks
+        for _, latched, since, name in self._breakers():
+            if since is None:
+                continue
+            if latched and _span(since, height) >= hold:
+                raise _bad_status(f"{path}.{name}_ok_since", "a clear run that should have cleared")
+            if not latched and _span(since, height) != hold:
+                raise _bad_status(f"{path}.{name}_ok_since", "a kept run not of the hold's length")
 
     @classmethod
     def initial(cls, policy: BreakerPolicy) -> BridgeStatus:
@@ -766,43 +923,62 @@ class BridgeStatus:
 
     @classmethod
     def from_json(cls, value: object, path: str = "status") -> BridgeStatus:
-        """Read a status from its JSON object, strictly (the codes of ailee.fields and
-        BREAKER_STATUS_INVALID)."""
+        """Read a status from its JSON object, strictly: the fields in the order of the
+        form (the codes of ailee.fields; key order itself is not checked), then the
+        rules of construction (BREAKER_STATUS_INVALID)."""
         names = (
             "height", "tripped", "emergency", "collateral_low", "spv_failing",
             "pegout_allowance", "signers_ok_since", "collateral_ok_since", "spv_ok_since",
             "window",
         )  # fmt: skip
         obj = expect_object(value, path, names)
+        height = _optional_height(obj["height"], f"{path}.height")
+        tripped = _read_names(obj["tripped"], f"{path}.tripped", _BRIDGE_CONDITIONS_FIELD)
+        emergency = _flag(obj["emergency"], f"{path}.emergency")
+        collateral_low = _flag(obj["collateral_low"], f"{path}.collateral_low")
+        spv_failing = _flag(obj["spv_failing"], f"{path}.spv_failing")
+        allowance = _AMOUNT.read(obj["pegout_allowance"], Form.JSON, f"{path}.pegout_allowance")
+        signers_ok, collateral_ok, spv_ok = (
+            _optional_height(obj[name], f"{path}.{name}", _UINT) for name in names[6:9]
+        )
         window = obj["window"]
         if not isinstance(window, list):
             raise wrong_type(f"{path}.window", "array", window)
         if len(window) > MAX_WINDOW_BLOCKS:
             raise _bad_status(f"{path}.window", f"more than {MAX_WINDOW_BLOCKS} entries")
-        tripped = _read_names(obj["tripped"], f"{path}.tripped", _BRIDGE_CONDITIONS_FIELD)
-        return cls(
-            height=_optional_height(obj["height"], f"{path}.height"),
-            tripped=tuple(BridgeCondition(name) for name in tripped),
-            emergency=_flag(obj["emergency"], f"{path}.emergency"),
-            collateral_low=_flag(obj["collateral_low"], f"{path}.collateral_low"),
-            spv_failing=_flag(obj["spv_failing"], f"{path}.spv_failing"),
-            pegout_allowance=_AMOUNT.read(
-                obj["pegout_allowance"], Form.JSON, f"{path}.pegout_allowance"
-            ),
-            signers_ok_since=_optional_height(obj["signers_ok_since"], f"{path}.signers_ok_since"),
-            collateral_ok_since=_optional_height(
-                obj["collateral_ok_since"], f"{path}.collateral_ok_since"
-            ),
-            spv_ok_since=_optional_height(obj["spv_ok_since"], f"{path}.spv_ok_since"),
-            window=tuple(
-                WindowEntry.from_json(entry, f"{path}.window[{k}]")
-                for k, entry in enumerate(window)
-            ),
+        entries = tuple(
+            WindowEntry.from_json(entry, f"{path}.window[{k}]") for k, entry in enumerate(window)
         )
+        conditions = tuple(BridgeCondition(name) for name in tripped)
+        return cls(
+            height, conditions, emergency, collateral_low, spv_failing, allowance,
+            signers_ok, collateral_ok, spv_ok, entries,
+        )  # fmt: skip
+
+
+def _spv_met(checks: int, failures: int, policy: BreakerPolicy) -> bool:
+    """The ``spv_failures`` condition on the window's counts."""
+    return checks >= policy.spv_min_checks and failures * PPM > policy.max_spv_failure_ppm * checks
+
+
+def _sums(
+    window: Iterable[WindowEntry], height: int, policy: BreakerPolicy
+) -> tuple[int, int, int]:
+    """The peg-out volume, SPV checks and SPV failures of the windows ending at ``height``."""
+    volume = checks = failures = 0
+    for entry in window:
+        if entry.height > height - policy.pegout_window_blocks:
+            volume += entry.pegout_volume
+        if entry.height > height - policy.spv_window_blocks:
+            checks += entry.spv_checks
+            failures += entry.spv_failures
+    return volume, checks, failures
 
 
 def _window(status: BridgeStatus, sample: BridgeSample, policy: BreakerPolicy) -> list[WindowEntry]:
-    """The status's window with the sample added, cut to the policy's longest window."""
+    """The status's window with the sample added, cut to the policy's longest window (a
+    height's summed volume above MAX_AMOUNT is AMOUNT_OUT_OF_RANGE, its summed counts
+    above 2^53 - 1 INT_OUT_OF_RANGE, as a window entry's fields)."""
     height = sample.height
     span = max(policy.pegout_window_blocks, policy.spv_window_blocks)
     kept = [entry for entry in status.window if entry.height > height - span]
@@ -817,29 +993,74 @@ def _window(status: BridgeStatus, sample: BridgeSample, policy: BreakerPolicy) -
     return kept
 
 
-def _latch(
-    latched: bool, since: int | None, *, met: bool, clear: bool, at: tuple[int, bool, int]
-) -> tuple[bool, int | None]:
-    """One latched breaker: set at once when ``met``; once set, cleared after ``hold``
-    consecutive heights that are ``clear`` (a height is clear when all its samples are).
-    ``at``: the sample's height, whether it repeats the status's, and the hold."""
-    height, repeated, hold = at
+#: A latched breaker: (set, the start of its clear run).
+_Latch = tuple[bool, int | None]
+
+
+def _latch_over(
+    latch: _Latch, *, met: bool, clear: bool, heights: tuple[int, int], hold: int
+) -> _Latch:
+    """One latched breaker over the heights ``first..last``, each with the same
+    condition (``met``) and clearness (``clear``; a met condition is never clear).
+
+    Met: set, no run. Not set: stays clear. Set and not clear: stays set, no run. Set
+    and clear: the run starts at the latch's run, else at ``first``; the breaker clears
+    at the height where the run has lasted ``hold`` heights. Cleared at ``last``, it
+    keeps the run (a later sample at ``last`` may set it again); cleared before, not."""
+    latched, since = latch
+    first, last = heights
     if met:
         return True, None
     if not latched:
         return False, None
     if not clear:
         return True, None
-    start = since if since is not None else height + 1 if repeated else height
-    if _span(start, height) >= hold:
-        return False, None
-    return True, start
+    start = first if since is None else since
+    cleared_at = max(first, start + hold - 1)
+    if cleared_at > last:
+        return True, start
+    return False, (start if cleared_at == last else None)
+
+
+def _spv_gap(
+    latch: _Latch, window: tuple[WindowEntry, ...], heights: tuple[int, int], policy: BreakerPolicy
+) -> _Latch:
+    """The SPV breaker over skipped heights ``first..last``: nothing is added, entries
+    leave the SPV window as it slides, so the condition is constant between two
+    departures: one segment per entry at most, whatever the number of heights."""
+    first, last = heights
+    width = policy.spv_window_blocks
+    entries = [entry for entry in window if entry.spv_checks]
+    checks = sum(entry.spv_checks for entry in entries)
+    failures = sum(entry.spv_failures for entry in entries)
+    k = 0
+    begin = first
+    while begin <= last:
+        while k < len(entries) and entries[k].height <= begin - width:  # left the window
+            checks -= entries[k].spv_checks
+            failures -= entries[k].spv_failures
+            k += 1
+        end = min(last, entries[k].height + width - 1) if k < len(entries) else last
+        met = _spv_met(checks, failures, policy)
+        latch = _latch_over(
+            (latch[0], latch[1] if latch[0] else None),
+            met=met, clear=not met, heights=(begin, end), hold=policy.hysteresis_blocks,
+        )  # fmt: skip
+        begin = end + 1
+    return latch
 
 
 def step_bridge(status: BridgeStatus, sample: BridgeSample, policy: BreakerPolicy) -> BridgeStatus:
-    """The bridge breakers after ``sample`` (heights as in :func:`step`: a regression is
-    BREAKER_HEIGHT_REGRESSION; a repeated height adds its conditions, peg-out volume and
-    SPV counts to that height's).
+    """The bridge breakers after ``sample`` (``docs/safety.md`` section 4; heights as in
+    :func:`step`). ``status`` is first checked against ``policy``
+    (:meth:`BridgeStatus.check`); a regression is BREAKER_HEIGHT_REGRESSION.
+
+    A higher height first steps the skipped heights: active signers and collateral as
+    at the status's height (its worst samples), the SPV condition from the window as it
+    slides. A repeated height adds its peg-out volume and SPV counts to the height's
+    entry and steps the height again from the breakers before it, with the union of its
+    samples' conditions (the lowest collateral ratio): the result does not depend on
+    how the height's samples are split or ordered.
 
     Conditions at the height: ``collateral`` when ``reserves * 10^6 < min_collateral_ppm
     * liabilities``; ``signers`` when ``active_signers < threshold``; ``pegout_volume``
@@ -848,43 +1069,57 @@ def step_bridge(status: BridgeStatus, sample: BridgeSample, policy: BreakerPolic
     the last ``spv_window_blocks`` heights are at least ``spv_min_checks`` and
     ``failures * 10^6 > max_spv_failure_ppm * checks``.
 
-    Latched breakers (see :func:`_latch`): ``emergency`` on ``signers``;
-    ``collateral_low`` on ``collateral``, whose clear heights need ``reserves * 10^6 >=
-    resume_collateral_ppm * liabilities``; ``spv_failing`` on ``spv_failures``. The
-    rate limit is not latched: ``pegout_allowance`` is ``max(0, limit - volume)``.
+    Latched breakers (:func:`_latch_over`): ``emergency`` on ``signers``;
+    ``collateral_low`` on ``collateral``, whose clear heights need every sample at
+    ``reserves * 10^6 >= resume_collateral_ppm * liabilities``; ``spv_failing`` on
+    ``spv_failures``. The rate limit is not latched: ``pegout_allowance`` is
+    ``max(0, limit - volume)``.
     """
+    status.check(policy)
     height = sample.height
     _check_height(status.height, height, "bridge")
     repeated = status.height == height
     window = _window(status, sample, policy)
-    volume = sum(e.pegout_volume for e in window if e.height > height - policy.pegout_window_blocks)
-    spv = [e for e in window if e.height > height - policy.spv_window_blocks]
-    checks = sum(entry.spv_checks for entry in spv)
-    failures = sum(entry.spv_failures for entry in spv)
+    volume, checks, failures = _sums(window, height, policy)
     met = set(status.tripped) if repeated else set()
-    backing = sample.reserves * PPM
-    if backing < policy.min_collateral_ppm * sample.liabilities:
+    if sample.reserves * PPM < policy.min_collateral_ppm * sample.liabilities:
         met.add(BridgeCondition.COLLATERAL)
     if sample.active_signers < sample.threshold:
         met.add(BridgeCondition.SIGNERS)
     if volume > policy.pegout_window_limit:
         met.add(BridgeCondition.PEGOUT_VOLUME)
-    if checks >= policy.spv_min_checks and failures * PPM > policy.max_spv_failure_ppm * checks:
+    if _spv_met(checks, failures, policy):
         met.add(BridgeCondition.SPV_FAILURES)
-    resumed = backing >= policy.resume_collateral_ppm * sample.liabilities
-    at = (height, repeated, policy.hysteresis_blocks)
-    emergency, signers_ok = _latch(
-        status.emergency, status.signers_ok_since,
-        met=BridgeCondition.SIGNERS in met, clear=True, at=at,
-    )  # fmt: skip
-    collateral_low, collateral_ok = _latch(
-        status.collateral_low, status.collateral_ok_since,
-        met=BridgeCondition.COLLATERAL in met, clear=resumed, at=at,
-    )  # fmt: skip
-    spv_failing, spv_ok = _latch(
-        status.spv_failing, status.spv_ok_since,
-        met=BridgeCondition.SPV_FAILURES in met, clear=True, at=at,
-    )  # fmt: skip
+    resumed = sample.reserves * PPM >= policy.resume_collateral_ppm * sample.liabilities
+    hold = policy.hysteresis_blocks
+    latches: list[_Latch] = []
+    for condition, latched, since, _ in status._breakers():
+        sample_clear = condition not in met and (
+            resumed or condition is not BridgeCondition.COLLATERAL
+        )
+        if repeated:
+            # The breaker before the height: set with this run if a run is present (set
+            # or cleared at the height); else as it is, the height not clear if set.
+            before: _Latch = (True, since) if since is not None else (latched, None)
+            clear = sample_clear and (since is not None or not latched)
+        else:
+            before = (latched, since if latched else None)
+            clear = sample_clear
+            if status.height is not None and height > status.height + 1:
+                gap = (status.height + 1, height - 1)
+                if condition is BridgeCondition.SPV_FAILURES:
+                    before = _spv_gap(before, status.window, gap, policy)
+                else:  # the status's height holds: clear when its run is present
+                    before = _latch_over(
+                        before, met=condition in status.tripped, clear=since is not None,
+                        heights=gap, hold=hold,
+                    )  # fmt: skip
+                before = (before[0], before[1] if before[0] else None)
+        latches.append(
+            _latch_over(before, met=condition in met, clear=clear, heights=(height, height),
+                        hold=hold)
+        )  # fmt: skip
+    (emergency, signers_ok), (collateral_low, collateral_ok), (spv_failing, spv_ok) = latches
     return BridgeStatus(
         height=height,
         tripped=tuple(sorted(met)),
@@ -925,8 +1160,13 @@ def admit_pegout(status: BridgeStatus, amount: int, *, exit_claim: bool) -> None
     ``pegout_allowance`` (BREAKER_RATE_LIMITED), exit claims included: the limit bounds
     every way out, and only delays an exit (the window slides), never denies it.
 
-    Admitted peg-outs count towards the window once the caller reports them in the
-    next sample's ``pegout_volume`` (a sample may repeat the height)."""
+    ``amount`` that is not an ``int`` is SCHEMA_WRONG_TYPE (booleans are not integers);
+    one outside ``0..MAX_AMOUNT`` AMOUNT_OUT_OF_RANGE.
+
+    The admission does not change ``status``: several admissions against one status
+    are independent. Admitted peg-outs count towards the window once the caller reports
+    them in a sample's ``pegout_volume`` (a sample may repeat the height), which it does
+    before admitting the next."""
     _AMOUNT.read(amount, Form.JSON, "peg-out amount")
     if status.emergency and not exit_claim:
         raise VerificationError(

@@ -5,8 +5,11 @@ Written from the text of docs/safety.md (normative) and the header of
 ``ailee.safety``. Statuses are plain dicts in their JSON form (section 6), so a status
 this module computes compares directly with a vector's.
 
-Where the text leaves a choice open, the choice is marked ``ASSUMPTION`` below and
-listed in the report that came with this module.
+The first version's open choices (its ``ASSUMPTION`` notes, findings 1 to 14) were
+settled in the text; the notes now cite the section that settles each. The gaps are
+stepped height by height, as section 1 defines them, up to the point after which
+nothing but the height changes (a bound of the policy's windows and holds, not of the
+gap), which checks ``ailee.safety``'s segment-wise computation by another route.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from tests.independent.reference import MAX_AMOUNT, MAX_UINT, Rejected, is_int
 
 PPM = 1_000_000
 MAX_WINDOW_ENTRIES = 4_032
+# Section 1: heights at most 2^53 - 2, so that height + 1 is at most 2^53 - 1.
+MAX_HEIGHT = MAX_UINT - 1
 
 # --- 2. the policy --------------------------------------------------------------------
 
@@ -67,8 +72,7 @@ def exact(obj: Any, names: list[str]) -> dict[str, Any]:
             raise Rejected("SCHEMA_MISSING_FIELD")
     if len(obj) != len(names):
         raise Rejected("SCHEMA_UNKNOWN_FIELD")
-    # ASSUMPTION (finding 6): "in this order" is how the form is written, not a rule a
-    # reader enforces (no code is named for it), so the order of keys is not checked.
+    # Section 6: key order is not checked on input.
     return obj
 
 
@@ -77,15 +81,11 @@ def read_policy(obj: Any) -> dict[str, Any]:
     if obj is None:
         return dict(DEFAULT_POLICY)
     exact(obj, [name for name, _, _, _ in POLICY_FIELDS])
-    # ASSUMPTION (finding 5): section 6 ("a wrong type is SCHEMA_WRONG_TYPE") governs
-    # the JSON form; section 2's BREAKER_POLICY_INVALID for a non-integer governs the
-    # class. So a JSON boolean or string is SCHEMA_WRONG_TYPE, a JSON integer out of
-    # range BREAKER_POLICY_INVALID.
-    for name, _, lo, hi in POLICY_FIELDS:
+    # Section 2: every field's JSON type first (SCHEMA_WRONG_TYPE), then the ranges and
+    # the cross-field rules (BREAKER_POLICY_INVALID).
+    for name, _, _, _ in POLICY_FIELDS:
         if not is_int(obj[name]):
             raise Rejected("SCHEMA_WRONG_TYPE")
-        if not lo <= obj[name] <= hi:
-            raise Rejected("BREAKER_POLICY_INVALID")
     return check_policy({name: obj[name] for name, _, _, _ in POLICY_FIELDS})
 
 
@@ -108,8 +108,8 @@ def amount(v: Any) -> int:
     return v
 
 
-def optional_uint(v: Any) -> int | None:
-    return None if v is None else uint(v)
+def optional_uint(v: Any, hi: int = MAX_UINT) -> int | None:
+    return None if v is None else uint(v, hi)
 
 
 def boolean(v: Any) -> bool:
@@ -162,7 +162,8 @@ def drift_ppm(proposed: int, target: int) -> int:
 
 def read_metrics(obj: Any) -> dict[str, int]:
     exact(obj, METRICS_FIELDS)
-    return {n: uint(obj[n], PPM if n in PPM_BOUNDED else MAX_UINT) for n in METRICS_FIELDS}
+    bound = {"height": MAX_HEIGHT} | dict.fromkeys(PPM_BOUNDED, PPM)
+    return {n: uint(obj[n], bound.get(n, MAX_UINT)) for n in METRICS_FIELDS}
 
 
 def node_conditions(p: dict[str, Any], s: dict[str, int]) -> set[str]:
@@ -206,7 +207,7 @@ def initial_node_status() -> dict[str, Any]:
 
 
 def check_node_status(st: dict[str, Any]) -> dict[str, Any]:
-    """Section 3.5: a status no run of samples can produce is BREAKER_STATUS_INVALID."""
+    """Section 3.5, the rules under any policy: BREAKER_STATUS_INVALID."""
     bad = Rejected("BREAKER_STATUS_INVALID")
     level = LEVELS.index(st["level"])
     height, tripped = st["height"], st["tripped"]
@@ -220,15 +221,52 @@ def check_node_status(st: dict[str, Any]) -> dict[str, Any]:
     top = max((NODE_CONDITIONS[c] for c in tripped), default=OPTIMIZED)
     if level < top:
         raise bad
-    if (soft is not None) != bool(tripped) or (soft is not None and soft > height):
+    if tripped and soft is None:
         raise bad
-    if safe is not None and (soft is None or safe < soft or safe > height or level < SAFE):
+    if soft is not None and (soft > height or (soft == height and not tripped)):
         raise bad
-    # ASSUMPTION (finding 2): "calm_since present with level not above every condition's
-    # level" read with "no condition" as level optimized (the immediate demand's floor),
-    # so a calm run at optimized is invalid, as vector 38 requires. Read literally, the
-    # rule is vacuous when there are no conditions and would accept vector 38.
+    if safe is not None and (soft is None or safe < soft or safe > height or level == OPTIMIZED):
+        raise bad
+    # "no condition counts as optimized"
     if calm is not None and (level <= top or calm > height + 1):
+        raise bad
+    if calm is None and not tripped and level > OPTIMIZED:
+        raise bad
+    return st
+
+
+def live_runs(p: dict[str, Any], st: dict[str, Any]) -> tuple[int | None, int | None]:
+    """Section 3.3: the runs that reach the status's height (not the kept ones)."""
+    imm = immediate_demand(p, set(st["tripped"]))
+    return (st["soft_since"] if imm >= SOFT else None, st["safe_since"] if imm >= SAFE else None)
+
+
+def demand_at(p: dict[str, Any], imm: int, soft: int | None, safe: int | None, h: int) -> int:
+    """Section 3.3: the immediate demand raised by the live runs."""
+    demand = imm
+    if soft is not None and h - soft + 1 >= p["persist_blocks"]:
+        demand = max(demand, SAFE)
+    if safe is not None and h - safe + 1 >= p["persist_blocks"]:
+        demand = CRITICAL
+    return demand
+
+
+def check_node_status_policy(p: dict[str, Any], st: dict[str, Any]) -> dict[str, Any]:
+    """Section 3.5, the rules against the policy in force."""
+    bad = Rejected("BREAKER_STATUS_INVALID")
+    h = st["height"]
+    if h is None:
+        return st
+    imm = immediate_demand(p, set(st["tripped"]))
+    if st["safe_since"] == h and imm < SAFE:
+        raise bad
+    demand = demand_at(p, imm, *live_runs(p, st), h)
+    level = LEVELS.index(st["level"])
+    if level < demand:
+        raise bad
+    if (st["calm_since"] is not None) != (level > demand):
+        raise bad
+    if st["calm_since"] is not None and h - st["calm_since"] + 1 >= p["hysteresis_blocks"]:
         raise bad
     return st
 
@@ -241,7 +279,7 @@ def read_node_status(obj: Any) -> dict[str, Any]:
         raise Rejected("ENUM_UNKNOWN_VALUE")
     st = {
         "level": obj["level"],
-        "height": optional_uint(obj["height"]),
+        "height": optional_uint(obj["height"], MAX_HEIGHT),
         "tripped": names_list(obj["tripped"], sorted(NODE_CONDITIONS)),
         "soft_since": optional_uint(obj["soft_since"]),
         "safe_since": optional_uint(obj["safe_since"]),
@@ -251,23 +289,21 @@ def read_node_status(obj: Any) -> dict[str, Any]:
 
 
 def _node_height(
-    p: dict[str, Any], st: dict[str, Any], h: int, conditions: set[str], repeated: bool
+    p: dict[str, Any],
+    st: dict[str, Any],
+    h: int,
+    conditions: set[str],
+    carried: tuple[int | None, int | None],
 ) -> dict[str, Any]:
-    """Sections 3.3 and 3.4 at one height, given the height's conditions (the union).
-
-    ASSUMPTION (finding 3): the runs continue from the status, as vector 19 requires,
-    not from section 3.3's definition (a healthy first sample at a height ends the run,
-    and a later sample at that height starts a new one). ASSUMPTION (finding 7):
-    ``calm_since = h + 1`` is written even when it exceeds 2^53 - 1.
-    """
+    """Sections 3.3 and 3.4 at one height: the height's conditions (the union of its
+    samples), the runs carried into it, and the level and calm run of ``st``."""
     imm = immediate_demand(p, conditions)
-    soft = (st["soft_since"] if st["soft_since"] is not None else h) if imm >= SOFT else None
-    safe = (st["safe_since"] if st["safe_since"] is not None else h) if imm >= SAFE else None
-    demand = imm
-    if soft is not None and h - soft + 1 >= p["persist_blocks"]:
-        demand = max(demand, SAFE)
-    if safe is not None and h - safe + 1 >= p["persist_blocks"]:
-        demand = CRITICAL
+    soft, safe = carried
+    if imm >= SOFT and soft is None:
+        soft = h
+    if imm >= SAFE and safe is None:
+        safe = h
+    demand = demand_at(p, imm, soft if imm >= SOFT else None, safe if imm >= SAFE else None, h)
     level = LEVELS.index(st["level"])
     if demand >= level:
         level, calm = demand, None
@@ -278,37 +314,31 @@ def _node_height(
             calm = h + 1 if level > demand else None
         else:
             calm = start
+    # A run the height does not reach is kept (section 3.3): soft/safe hold the carried one.
     return {"level": LEVELS[level], "height": h, "tripped": sorted(conditions),
             "soft_since": soft, "safe_since": safe, "calm_since": calm}  # fmt: skip
 
 
-def node_step(
-    p: dict[str, Any], st: dict[str, Any], s: dict[str, int], simulate_gaps: bool = False
-) -> dict[str, Any]:
-    """Feed one MetricsSample to a NodeStatus.
-
-    ``simulate_gaps`` (finding 1): when True, every skipped height is stepped with the
-    conditions of the sample before it (section 1's "skipped heights count as having
-    the conditions of the sample before them", applied to transitions too); when False
-    (default), the rules of section 3.4 are applied once, at the sample's height, with
-    run lengths that count the skipped heights. The vectors agree with both.
-    """
+def node_step(p: dict[str, Any], st: dict[str, Any], s: dict[str, int]) -> dict[str, Any]:
+    """Feed one MetricsSample to a NodeStatus (sections 1 and 3.4, "Stepping a sample")."""
+    check_node_status_policy(p, st)
     h = s["height"]
     if st["height"] is not None and h < st["height"]:
         raise Rejected("BREAKER_HEIGHT_REGRESSION")
-    repeated = st["height"] == h
-    if simulate_gaps and st["height"] is not None and h > st["height"] + 1:
-        # ASSUMPTION (finding 11): "the sample before them" is the height's union.
-        held = set(st["tripped"])
-        # After persist_blocks heights the demand is constant, and after three more
-        # holds the level equals it: from there on nothing changes but the height.
-        bound = p["persist_blocks"] + 3 * p["hysteresis_blocks"] + 2
-        for k in range(st["height"] + 1, min(h, st["height"] + 1 + bound)):
-            st = _node_height(p, st, k, held, False)
     conditions = node_conditions(p, s)
-    if repeated:
-        conditions |= set(st["tripped"])
-    return _node_height(p, st, h, conditions, repeated)
+    if st["height"] == h:  # repeated: the union, the runs live or kept
+        return _node_height(p, st, h, conditions | set(st["tripped"]),
+                            (st["soft_since"], st["safe_since"]))  # fmt: skip
+    if st["height"] is None:
+        return _node_height(p, st, h, conditions, (None, None))
+    held = set(st["tripped"])
+    # Each skipped height has the conditions of the status's height. After
+    # persist_blocks heights the demand is constant, and after three more holds the
+    # level equals it: from there on nothing changes but the height.
+    bound = p["persist_blocks"] + 3 * p["hysteresis_blocks"] + 2
+    for k in range(st["height"] + 1, min(h, st["height"] + 1 + bound)):
+        st = _node_height(p, st, k, held, live_runs(p, st))
+    return _node_height(p, st, h, conditions, live_runs(p, st))
 
 
 # --- 4. the bridge breakers -------------------------------------------------------------
@@ -329,7 +359,7 @@ LATCHES = [("emergency", "signers_ok_since", "signers"),
 def read_bridge_sample(obj: Any) -> dict[str, int]:
     exact(obj, BRIDGE_SAMPLE_FIELDS)
     s = {
-        "height": uint(obj["height"]),
+        "height": uint(obj["height"], MAX_HEIGHT),
         "reserves": amount(obj["reserves"]),
         "liabilities": amount(obj["liabilities"]),
         "active_signers": uint(obj["active_signers"], 1_000),
@@ -351,7 +381,7 @@ def initial_bridge_status(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_bridge_status(st: dict[str, Any]) -> dict[str, Any]:
-    """Section 4.5."""
+    """Section 4.5, the rules under any policy."""
     bad = Rejected("BREAKER_STATUS_INVALID")
     height = st["height"]
     if height is None:
@@ -359,13 +389,11 @@ def check_bridge_status(st: dict[str, Any]) -> dict[str, Any]:
             raise bad
         if any(st[flag] or st[run] is not None for flag, run, _ in LATCHES):
             raise bad
-        # ASSUMPTION (finding 8): the allowance of a status with no height is not
-        # checked (the section lists none); BridgeStatus.initial gives the limit.
         return st
     for flag, run, condition in LATCHES:
         if condition in st["tripped"] and (not st[flag] or st[run] is not None):
             raise bad
-        if st[run] is not None and (not st[flag] or st[run] > height + 1):
+        if st[run] is not None and st[run] > height:
             raise bad
     if "pegout_volume" in st["tripped"] and st["pegout_allowance"] != 0:
         raise bad
@@ -384,35 +412,128 @@ def check_bridge_status(st: dict[str, Any]) -> dict[str, Any]:
     return st
 
 
+def window_sums(p: dict[str, Any], window: list[dict[str, int]], h: int) -> tuple[int, int, int]:
+    """Section 4.2: the volume, checks and failures of the windows ending at ``h``."""
+    volume = sum(e["pegout_volume"] for e in window if e["height"] > h - p["pegout_window_blocks"])
+    spv = [e for e in window if e["height"] > h - p["spv_window_blocks"]]
+    return volume, sum(e["spv_checks"] for e in spv), sum(e["spv_failures"] for e in spv)
+
+
+def spv_met(p: dict[str, Any], checks: int, failures: int) -> bool:
+    """Section 4.3, ``spv_failures``."""
+    return checks >= p["spv_min_checks"] and failures * PPM > p["max_spv_failure_ppm"] * checks
+
+
+def check_bridge_status_policy(p: dict[str, Any], st: dict[str, Any]) -> dict[str, Any]:
+    """Section 4.5, the rules against the policy in force."""
+    bad = Rejected("BREAKER_STATUS_INVALID")
+    h = st["height"]
+    if h is None:
+        if st["pegout_allowance"] != p["pegout_window_limit"]:
+            raise bad
+        return st
+    span = max(p["pegout_window_blocks"], p["spv_window_blocks"])
+    if any(e["height"] <= h - span for e in st["window"]):
+        raise bad
+    volume, checks, failures = window_sums(p, st["window"], h)
+    if st["pegout_allowance"] != max(0, p["pegout_window_limit"] - volume):
+        raise bad
+    if ("pegout_volume" in st["tripped"]) != (volume > p["pegout_window_limit"]):
+        raise bad
+    if spv_met(p, checks, failures) and "spv_failures" not in st["tripped"]:
+        raise bad
+    for flag, run, _ in LATCHES:
+        if st[run] is None:
+            continue
+        length = h - st[run] + 1
+        if st[flag] and length >= p["hysteresis_blocks"]:
+            raise bad
+        if not st[flag] and length != p["hysteresis_blocks"]:
+            raise bad
+    return st
+
+
 def read_bridge_status(obj: Any) -> dict[str, Any]:
     exact(obj, BRIDGE_STATUS_FIELDS)
-    height = optional_uint(obj["height"])
+    # Section 6: the fields in the order of the form.
+    height = optional_uint(obj["height"], MAX_HEIGHT)
     tripped = names_list(obj["tripped"], BRIDGE_CONDITIONS)
     flags = {f: boolean(obj[f]) for f in ("emergency", "collateral_low", "spv_failing")}
-    # ASSUMPTION (finding 9): the allowance is an amount (AMOUNT_OUT_OF_RANGE), and is
-    # not checked against the window's volume or the policy's limit.
     allowance = amount(obj["pegout_allowance"])
     runs = {r: optional_uint(obj[r]) for r in ("signers_ok_since", "collateral_ok_since",
                                                "spv_ok_since")}  # fmt: skip
     if not isinstance(obj["window"], list):
         raise Rejected("SCHEMA_WRONG_TYPE")
+    if len(obj["window"]) > MAX_WINDOW_ENTRIES:  # section 6: before the entries are read
+        raise Rejected("BREAKER_STATUS_INVALID")
     window = []
     for e in obj["window"]:
         exact(e, ENTRY_FIELDS)
-        window.append({"height": uint(e["height"]), "pegout_volume": amount(e["pegout_volume"]),
+        window.append({"height": uint(e["height"], MAX_HEIGHT),
+                       "pegout_volume": amount(e["pegout_volume"]),
                        "spv_checks": uint(e["spv_checks"]),
                        "spv_failures": uint(e["spv_failures"])})  # fmt: skip
+        if window[-1]["spv_failures"] > window[-1]["spv_checks"] or not (
+            window[-1]["pegout_volume"] or window[-1]["spv_checks"]
+        ):
+            raise Rejected("BREAKER_STATUS_INVALID")
     st = {"height": height, "tripped": tripped, **flags, "pegout_allowance": allowance,
           **runs, "window": window}  # fmt: skip
     return check_bridge_status(st)
 
 
+def latch(
+    p: dict[str, Any], before: tuple[bool, int | None], met: bool, clear: bool, h: int
+) -> tuple[bool, int | None, bool]:
+    """Section 4.4 at one height: (set, run, cleared at this height)."""
+    is_set, run = before
+    if met:
+        return True, None, False
+    if not is_set:
+        return False, None, False
+    if not clear:
+        return True, None, False
+    start = run if run is not None else h
+    if h - start + 1 >= p["hysteresis_blocks"]:
+        return False, start, True
+    return True, start, False
+
+
 def bridge_step(p: dict[str, Any], st: dict[str, Any], s: dict[str, int]) -> dict[str, Any]:
-    """Feed one BridgeSample to a BridgeStatus (sections 4.2 to 4.4)."""
+    """Feed one BridgeSample to a BridgeStatus (sections 1 and 4.2 to 4.4)."""
+    check_bridge_status_policy(p, st)
     h = s["height"]
     if st["height"] is not None and h < st["height"]:
         raise Rejected("BREAKER_HEIGHT_REGRESSION")
     repeated = st["height"] == h
+    # The breakers before the height (section 4.4).
+    before: dict[str, tuple[bool, int | None]] = {}
+    height_clear: dict[str, bool] = {}
+    for flag, run, _condition in LATCHES:
+        if repeated:
+            if st[run] is not None:  # set with a run, or cleared at this height
+                before[flag], height_clear[flag] = (True, st[run]), True
+            else:  # set without a run: the height is not clear
+                before[flag], height_clear[flag] = (st[flag], None), not st[flag]
+        else:
+            before[flag] = (st[flag], st[run] if st[flag] else None)
+            height_clear[flag] = True
+    if not repeated and st["height"] is not None and h > st["height"] + 1:
+        # Skipped heights: signers and collateral as at the status's height; SPV from
+        # the window as it slides. After every entry has left and a hold has passed,
+        # nothing changes but the height.
+        span = max(p["pegout_window_blocks"], p["spv_window_blocks"])
+        bound = span + p["hysteresis_blocks"] + 2
+        for k in range(st["height"] + 1, min(h, st["height"] + 1 + bound)):
+            _, checks, failures = window_sums(p, st["window"], k)
+            spv = spv_met(p, checks, failures)
+            for flag, run, condition in LATCHES:
+                if condition == "spv_failures":
+                    met, clear = spv, not spv
+                else:  # the status's height holds: clear when a set breaker had a run
+                    met, clear = condition in st["tripped"], st[run] is not None
+                is_set, since, _ = latch(p, before[flag], met, clear, k)
+                before[flag] = (is_set, since if is_set else None)
     # 4.2, the window.
     cut = h - max(p["pegout_window_blocks"], p["spv_window_blocks"])
     window = [dict(e) for e in st["window"] if e["height"] > cut]
@@ -429,10 +550,7 @@ def bridge_step(p: dict[str, Any], st: dict[str, Any], s: dict[str, int]) -> dic
         raise Rejected("INT_OUT_OF_RANGE")
     if entry["pegout_volume"] or entry["spv_checks"]:
         window.append(entry)
-    volume = sum(e["pegout_volume"] for e in window if e["height"] > h - p["pegout_window_blocks"])
-    spv = [e for e in window if e["height"] > h - p["spv_window_blocks"]]
-    checks = sum(e["spv_checks"] for e in spv)
-    failures = sum(e["spv_failures"] for e in spv)
+    volume, checks, failures = window_sums(p, window, h)
     # 4.3, the conditions (the union over the height's samples).
     met = set(st["tripped"]) if repeated else set()
     if s["reserves"] * PPM < p["min_collateral_ppm"] * s["liabilities"]:
@@ -441,31 +559,20 @@ def bridge_step(p: dict[str, Any], st: dict[str, Any], s: dict[str, int]) -> dic
         met.add("signers")
     if volume > p["pegout_window_limit"]:
         met.add("pegout_volume")
-    if checks >= p["spv_min_checks"] and failures * PPM > p["max_spv_failure_ppm"] * checks:
+    if spv_met(p, checks, failures):
         met.add("spv_failures")
-    # 4.4, the latches.
-    clear_now = {
+    # 4.4, the latches: a height is clear when every sample of it is.
+    sample_clear = {
         "emergency": "signers" not in met,
-        "collateral_low": s["reserves"] * PPM >= p["resume_collateral_ppm"] * s["liabilities"],
+        "collateral_low": "collateral" not in met
+        and s["reserves"] * PPM >= p["resume_collateral_ppm"] * s["liabilities"],
         "spv_failing": "spv_failures" not in met,
     }
     out: dict[str, Any] = {"height": h, "tripped": sorted(met)}
     runs: dict[str, int | None] = {}
     for flag, run, condition in LATCHES:
-        if condition in met:
-            out[flag], runs[run] = True, None
-        elif not st[flag]:
-            out[flag], runs[run] = False, None
-        elif not clear_now[flag]:
-            out[flag], runs[run] = True, None
-        else:
-            # ASSUMPTION (finding 4): literal; a breaker cleared by the first sample of
-            # a height stays clear even if a later sample there is in the 90-95% band.
-            start = st[run] if st[run] is not None else (h + 1 if repeated else h)
-            if h - start + 1 >= p["hysteresis_blocks"]:
-                out[flag], runs[run] = False, None
-            else:
-                out[flag], runs[run] = True, start
+        clear = height_clear[flag] and sample_clear[flag]
+        out[flag], runs[run], _ = latch(p, before[flag], condition in met, clear, h)
     out["pegout_allowance"] = max(0, p["pegout_window_limit"] - volume)
     out.update(runs)
     out["window"] = window
@@ -483,8 +590,9 @@ def admit_pegin(st: dict[str, Any]) -> None:
 
 
 def admit_pegout(st: dict[str, Any], value: Any, exit_claim: bool) -> None:
-    if not is_int(value) or not 0 <= value <= MAX_AMOUNT:
-        raise Rejected("AMOUNT_OUT_OF_RANGE")
+    """Section 5: the amount (an integer, then its range), the emergency, the allowance.
+    Pure: the status is not changed, so several admissions are independent."""
+    amount(value)
     if st["emergency"] and not exit_claim:
         raise Rejected("BREAKER_EMERGENCY")
     if value > st["pegout_allowance"]:
@@ -521,12 +629,14 @@ def with_circuits(
 # --- 7. the vectors ---------------------------------------------------------------------
 
 
-def run_case(case: dict[str, Any], simulate_gaps: bool = False) -> list[dict[str, Any]]:
+def run_case(case: dict[str, Any]) -> list[dict[str, Any]]:
     """Run one ``ailee_breakers_v1`` case; raise Rejected with the first fault's code.
 
     Returns the statuses after each sample. Faults are taken in the order section 7
-    names them: policy, initial status, then each sample (read, then its height and
-    its step), then the admissions against the last status.
+    names them: the policy; the initial status (its form and the rules under any
+    policy, then those against the policy); each sample in turn (read, its height, its
+    step); then the admissions against the last status (the initial one with no
+    samples).
     """
     policy = read_policy(case["policy"])
     node = case["breaker"] == "node"
@@ -534,16 +644,18 @@ def run_case(case: dict[str, Any], simulate_gaps: bool = False) -> list[dict[str
         raise Rejected("ENUM_UNKNOWN_VALUE")
     if case["initial"] is None:
         st = initial_node_status() if node else initial_bridge_status(policy)
+    elif node:
+        st = check_node_status_policy(policy, read_node_status(case["initial"]))
     else:
-        st = read_node_status(case["initial"]) if node else read_bridge_status(case["initial"])
+        st = check_bridge_status_policy(policy, read_bridge_status(case["initial"]))
     statuses = []
     for raw in case["samples"]:
         if node:
-            st = node_step(policy, st, read_metrics(raw), simulate_gaps)
-            check_node_status(st)  # every computed status must itself be valid
+            st = node_step(policy, st, read_metrics(raw))
+            check_node_status_policy(policy, check_node_status(st))  # every status is valid
         else:
             st = bridge_step(policy, st, read_bridge_sample(raw))
-            check_bridge_status(st)
+            check_bridge_status_policy(policy, check_bridge_status(st))
         statuses.append(st)
     expected = case.get("expected", {}).get("statuses")
     if expected is not None:
