@@ -338,6 +338,10 @@ def breaker_vectors(vector_file: Callable[..., Any]) -> Any:
     case(invalid, "status: no height, an allowance other than the policy's limit", "bridge",
          [_bridge(1)], initial={**fresh, "pegout_allowance": 1_000 * BTC + 1},
          code="BREAKER_STATUS_INVALID", flags=("Malformed",))  # fmt: skip
+    case(invalid, "no samples: an initial status claiming more than the policy's limit",
+         "bridge", [], initial={**fresh, "pegout_allowance": 1_000 * BTC + 1},
+         admissions=[{"op": "pegout", "amount": 1_000 * BTC + 1, "exit_claim": False}],
+         code="BREAKER_STATUS_INVALID", flags=("Malformed",))  # fmt: skip
     case(invalid, "status: an allowance above what the window leaves", "bridge", [_bridge(101)],
          initial={**fresh, "height": 100, "window": [
              {"height": 100, "pegout_volume": 600 * BTC, "spv_checks": 0, "spv_failures": 0}]},

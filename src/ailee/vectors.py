@@ -624,6 +624,7 @@ def _run_breakers(test: dict[str, Any]) -> None:
         node = safety.NodeStatus()
         if initial is not None:
             node = safety.NodeStatus.from_json(initial, "initial")
+            node.check(policy)  # (step checks it too; a case may have no samples)
         for k, item in enumerate(samples):
             node = safety.step(node, safety.MetricsSample.from_json(item, f"samples[{k}]"), policy)
             statuses.append(node.to_json())
@@ -631,6 +632,7 @@ def _run_breakers(test: dict[str, Any]) -> None:
         bridge = safety.BridgeStatus.initial(policy)
         if initial is not None:
             bridge = safety.BridgeStatus.from_json(initial, "initial")
+            bridge.check(policy)  # (step_bridge checks it too; a case may have no samples)
         for k, item in enumerate(samples):
             sample = safety.BridgeSample.from_json(item, f"samples[{k}]")
             bridge = safety.step_bridge(bridge, sample, policy)
