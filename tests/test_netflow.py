@@ -128,7 +128,9 @@ def test_each_receipt_fault_has_its_code() -> None:
         ReasonCode.NETFLOW_INTERVAL_INVALID
     )
     assert code(verify, MESH, [good], (T0 + 1, T0 + 5000)) is ReasonCode.NETFLOW_OUT_OF_EPOCH
-    assert code(verify, MESH, [good], (T0, T0 + 999)) is ReasonCode.NETFLOW_OUT_OF_EPOCH
+    # The window is closed: [T0, T0 + 999] holds good's last millisecond, T0 + 998 not.
+    assert verify(MESH, [good], (T0, T0 + 999))
+    assert code(verify, MESH, [good], (T0, T0 + 998)) is ReasonCode.NETFLOW_OUT_OF_EPOCH
     for side in ("sig_a", "sig_b"):
         unsigned = dataclasses.replace(good, **{side: b""})
         assert code(verify, MESH, [unsigned]) is ReasonCode.NETFLOW_UNSIGNED
@@ -174,7 +176,18 @@ def test_mesh_faults() -> None:
     assert code(Receipt, "t", 0, 1, 2**53) is ReasonCode.INT_OUT_OF_RANGE
     assert code(Receipt, "t", 0, 1, True) is ReasonCode.SCHEMA_WRONG_TYPE
     assert code(Receipt, "t", 0, 1, 1, b"x" * 63) is ReasonCode.BYTES_WRONG_LENGTH
-    assert code(Epoch, "e", "n", 5, 5, 0) is ReasonCode.INT_OUT_OF_RANGE
+    assert code(Epoch, "e", "n", 5, 4, 0) is ReasonCode.INT_OUT_OF_RANGE
+    assert Epoch("e", "n", 5, 5, 0).end_ms == 5  # one millisecond: the window is closed
+    # The window is checked right after end_ms, before the pool.
+    assert code(Epoch, "e", "n", 5, 4, -1) is ReasonCode.INT_OUT_OF_RANGE
+    assert code(Relay, "r", "eu", 1, (), key("a")) is ReasonCode.INT_OUT_OF_RANGE
+    assert code(Relay, "r", "eu", 1, (HYB, ONION, WG, WG), key("a")) is (
+        ReasonCode.INT_OUT_OF_RANGE
+    )
+    # One tunnel per pair of relays, whatever its id and kind.
+    assert code(Mesh.of, RELAYS, [*TUNNELS, Tunnel("t-x", "a", "b", ONION)]) is (
+        ReasonCode.SECTION_DUPLICATE_KEY
+    )
     assert code(Epoch, "e", "n", 0, 5, 2_100_000_000_000_001) is ReasonCode.AMOUNT_OUT_OF_RANGE
 
 
@@ -355,3 +368,111 @@ def test_selection_does_not_depend_on_input_order(inputs: Any, rnd: Any) -> None
     assert sorted(ranked + [r for r, _ in ranking.excluded]) == sorted(r.id for r in relays)
     keys = [(-s.score, s.relay.encode()) for s in ranking.ranked]
     assert keys == sorted(keys)
+
+
+# --- orders of reading, limits, the closed window ---------------------------------------
+
+
+def test_json_readers_report_the_first_field_in_member_order() -> None:
+    relay = netflow.relay_to_json(RELAYS[0])
+    assert code(netflow.relay_from_json, {**relay, "id": "", "kinds": ["tor"]}) is (
+        ReasonCode.ID_EMPTY
+    )
+    assert code(netflow.relay_from_json, {**relay, "kinds": [], "key": "zz"}) is (
+        ReasonCode.INT_OUT_OF_RANGE
+    )
+    assert code(netflow.relay_from_json, {**relay, "kinds": ["wireguard", "tor"]}) is (
+        ReasonCode.ENUM_UNKNOWN_VALUE
+    )
+    tunnel = {"id": "t", "a": "b", "b": "a", "kind": "tor"}
+    assert code(netflow.tunnel_from_json, tunnel) is ReasonCode.LIST_NOT_SORTED_UNIQUE
+    receipt = netflow.receipt_to_json(Receipt("t-ab", T0, T0 + 1, 1))
+    assert code(netflow.receipt_from_json, {**receipt, "start_ms": -1, "sig_a": "z"}) is (
+        ReasonCode.INT_OUT_OF_RANGE
+    )
+    epoch = {"id": "e", "accountant": "n", "start_ms": 5, "end_ms": 4, "pool": True}
+    assert code(netflow.epoch_from_json, epoch) is ReasonCode.INT_OUT_OF_RANGE
+    assert netflow.epoch_from_json({**epoch, "end_ms": 5, "pool": 0}) == Epoch("e", "n", 5, 5, 0)
+    status = {"relay": "", "online": "yes", "load_ppm": 0, "latency_ms": None}
+    assert code(netflow.status_from_json, status) is ReasonCode.ID_EMPTY
+    assert code(netflow.status_from_json, {**status, "relay": "a", "online": 1}) is (
+        ReasonCode.SCHEMA_WRONG_TYPE
+    )
+    request = {"kind": "wireguard", "min_capacity_bps": -1, "allowed_regions": [],
+               "preferred_regions": "eu"}  # fmt: skip
+    assert code(netflow.request_from_json, request) is ReasonCode.INT_OUT_OF_RANGE
+    policy = {"weights": {"capacity": 1, "latency": 1, "region": 1, "load": 1},
+              "capacity_ceiling_bps": 1}  # fmt: skip
+    assert code(netflow.selection_policy_from_json, policy) is ReasonCode.SCHEMA_MISSING_FIELD
+
+
+def test_limits_are_checked_before_any_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MAX_RELAYS", "MAX_TUNNELS", "MAX_RECEIPTS", "MAX_STATUSES"):
+        monkeypatch.setattr(netflow, name, 2)
+    too_many = [0, 0, 0]  # not even records: the size is checked first
+    for reader in (netflow.relays_from_json, netflow.tunnels_from_json,
+                   netflow.receipts_from_json, netflow.statuses_from_json):  # fmt: skip
+        assert code(reader, too_many) is ReasonCode.INPUT_TOO_LARGE
+        assert code(reader, {}) is ReasonCode.SCHEMA_WRONG_TYPE
+    assert code(netflow.mesh_from_json, too_many, "not even a list") is (ReasonCode.INPUT_TOO_LARGE)
+    assert code(Mesh.of, RELAYS, []) is ReasonCode.INPUT_TOO_LARGE
+    receipts = [Receipt("t-ab", T0 + k, T0 + k + 1, 0) for k in range(3)]
+    monkeypatch.setattr(netflow, "MAX_RELAYS", 3)
+    assert code(netflow.verify_receipts, MESH, receipts) is ReasonCode.INPUT_TOO_LARGE
+    statuses = [RelayStatus("a"), RelayStatus("b"), RelayStatus("c")]
+    assert code(netflow.rank_relays, RELAYS, RouteRequest(WG), None, statuses) is (
+        ReasonCode.INPUT_TOO_LARGE
+    )
+    regions = tuple(f"r{k:04}" for k in range(netflow.MAX_REGIONS + 1))
+    assert code(RouteRequest, WG, 0, regions) is ReasonCode.INT_OUT_OF_RANGE
+    assert RouteRequest(WG, 0, regions[:-1]).allowed_regions == regions[:-1]
+
+
+def test_check_epoch_reads_the_pool_then_the_window() -> None:
+    receipts = [signed("t-ab", T0, T0 + 1000, 300)]
+    record = netflow.epoch_record(netflow.settle(EPOCH, MESH, receipts))
+    reversed_ = dataclasses.replace(record, window_end_ms=record.window_start_ms - 1)
+    assert code(netflow.check_epoch, reversed_, EPOCH.pool, MESH, receipts) is (
+        ReasonCode.INT_OUT_OF_RANGE
+    )
+    assert code(netflow.check_epoch, reversed_, -1, MESH, receipts) is (
+        ReasonCode.AMOUNT_OUT_OF_RANGE
+    )
+    assert code(netflow.check_epoch, reversed_, True, MESH, receipts) is (
+        ReasonCode.SCHEMA_WRONG_TYPE
+    )
+    one_ms = Epoch("e", "n", T0, T0, 10)
+    settled = netflow.settle(one_ms, MESH, [signed("t-ab", T0, T0 + 1, 1)])
+    assert netflow.epoch_record(settled).window_end_ms == T0
+    assert code(netflow.settle, one_ms, MESH, [signed("t-ab", T0, T0 + 2, 1)]) is (
+        ReasonCode.NETFLOW_OUT_OF_EPOCH
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 20), st.integers(0, 20), st.integers(0, 20), st.integers(1, 20))
+def test_a_receipt_is_inside_a_closed_window_by_its_last_millisecond(
+    first: int, length: int, start: int, span: int
+) -> None:
+    window = (T0 + first, T0 + first + length)  # closed: [first, last]
+    receipt = signed("t-ab", T0 + start, T0 + start + span, 0)
+    inside = window[0] <= receipt.start_ms and receipt.end_ms - 1 <= window[1]
+    if inside:
+        assert len(netflow.verify_receipts(MESH, [receipt], window)) == 1
+    else:
+        got = code(netflow.verify_receipts, MESH, [receipt], window)
+        assert got is ReasonCode.NETFLOW_OUT_OF_EPOCH
+
+
+def test_selection_checks_relays_then_statuses() -> None:
+    wg = RouteRequest(WG)
+    assert code(netflow.rank_relays, [*RELAYS, RELAYS[1]], wg) is ReasonCode.SECTION_DUPLICATE_KEY
+    off_curve = dataclasses.replace(RELAYS[2], key=bytes(31) + b"\x05")
+    assert code(netflow.rank_relays, [*RELAYS[:2], off_curve], wg) is (
+        ReasonCode.TAPROOT_INVALID_KEY
+    )
+    # An unknown relay sorting first does not hide a relay with two statuses.
+    statuses = [RelayStatus("c"), RelayStatus("0-unknown"), RelayStatus("c", load_ppm=1)]
+    assert code(netflow.rank_relays, RELAYS, wg, None, statuses) is (
+        ReasonCode.SECTION_DUPLICATE_KEY
+    )

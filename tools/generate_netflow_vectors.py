@@ -62,7 +62,8 @@ TUNNELS = [
     Tunnel("tun-3", "relay-ap-1", "relay-eu-1", ONION),
 ]
 MESH = Mesh.of(RELAYS, TUNNELS)
-EPOCH = Epoch("netflow-epoch-0001", "accountant-1", T0, T0 + HOUR, 1_000_003)
+# An hour: the window is closed, so its last millisecond is T0 + HOUR - 1.
+EPOCH = Epoch("netflow-epoch-0001", "accountant-1", T0, T0 + HOUR - 1, 1_000_003)
 
 
 def signed(tunnel: str, start: int, end: int, count: int) -> Receipt:
@@ -84,7 +85,8 @@ def netflow_vectors(vector_file: Callable[..., Any]) -> Any:
             "operation 'settle': 'epoch' and 'receipts' (any order) -> 'expected' "
             "{rewards [relay, bytes, reward] in id order, distributed, carried, receipts "
             "(digests, canonical order), mesh, receipts_root, rewards_root, digest, record "
-            "(the telemetry record, JSON form)}.",
+            "(the telemetry record, JSON form)}. Epoch windows are closed [start_ms, end_ms]; "
+            "receipt intervals are [start_ms, end_ms).",
             "operation 'check': 'record' (a telemetry record), 'pool', 'receipts' -> the "
             "same 'expected' when the receipts, mesh and pool give the record.",
             "operation 'select': 'request', 'policy' (null: the defaults), 'statuses' -> "
@@ -98,8 +100,10 @@ def netflow_vectors(vector_file: Callable[..., Any]) -> Any:
     vf.note("Boundary", "EDGE_CASE", "A value exactly at a limit (capacity, adjacent intervals).")
     vf.note("Receipt", "CAN_OF_WORMS", "A receipt that must be refused.")
     vf.note("Mesh", "MALFORMED_INPUT", "A relay or tunnel that must be refused.")
+    vf.note("Epoch", "MALFORMED_INPUT", "An epoch, or a recorded epoch, that must be refused.")
     vf.note("Commitment", "CAN_OF_WORMS", "A record that the carried inputs do not give.")
     vf.note("Selection", "MALFORMED_INPUT", "A selection input that must be refused.")
+    vf.note("Limit", "EDGE_CASE", "A list one above its size limit, refused before its items.")
 
     relays = [relay_to_json(r) for r in RELAYS]
     tunnels = [tunnel_to_json(t) for t in TUNNELS]
@@ -158,6 +162,10 @@ def netflow_vectors(vector_file: Callable[..., Any]) -> Any:
     settle_case(valid, "receipts at the epoch's first and last millisecond", edges,
                 flags=("Boundary",))  # fmt: skip
     settle_case(valid, "an empty pool", good, epoch={**epoch_json, "pool": 0})
+    one_ms = {**epoch_json, "end_ms": T0}
+    settle_case(valid, "a one-millisecond epoch (end_ms = start_ms: the window is closed)",
+                [receipt_to_json(signed("tun-3", T0, T0 + 1, 1))], epoch=one_ms,
+                flags=("Boundary",))  # fmt: skip
 
     invalid = vf.group("settle invalid")
 
@@ -173,7 +181,8 @@ def netflow_vectors(vector_file: Callable[..., Any]) -> Any:
     reversed_ = receipt_to_json(Receipt("tun-1", T0 + 6, T0 + 5, 0))
     bad("a reversed interval", [reversed_], "NETFLOW_INTERVAL_INVALID")
     late = receipt_to_json(signed("tun-1", T0 + HOUR - 1000, T0 + HOUR + 1, 10))
-    bad("an interval ending after the epoch", [late], "NETFLOW_OUT_OF_EPOCH")
+    bad("an interval whose last millisecond is one after the epoch's", [late],
+        "NETFLOW_OUT_OF_EPOCH", flags=("Receipt", "Boundary"))  # fmt: skip
     early = receipt_to_json(signed("tun-1", T0 - 1, T0 + 1000, 10))
     bad("an interval starting before the epoch", [early], "NETFLOW_OUT_OF_EPOCH")
     for side in ("sig_a", "sig_b"):
@@ -226,14 +235,41 @@ def netflow_vectors(vector_file: Callable[..., Any]) -> Any:
     unsorted_kinds = copy.deepcopy(relays)
     unsorted_kinds[0]["kinds"] = ["wireguard", "hybrid"]
     mesh_bad("a relay's kinds not sorted", "LIST_NOT_SORTED_UNIQUE", unsorted_kinds, tunnels)
-    settle_case(invalid, "a pool above 21 million bitcoin", [], code="AMOUNT_OUT_OF_RANGE",
-                flags=("Mesh",), epoch={**epoch_json, "pool": 2_100_000_000_000_001})  # fmt: skip
+    no_kinds = copy.deepcopy(relays)
+    no_kinds[3]["kinds"] = []
+    mesh_bad("a relay that runs no tunnel kind", "INT_OUT_OF_RANGE", no_kinds, tunnels)
+    four_kinds = copy.deepcopy(relays)
+    four_kinds[0]["kinds"] = ["hybrid", "onion", "wireguard", "wireguard"]
+    mesh_bad("a relay with four kinds (size before order)", "INT_OUT_OF_RANGE", four_kinds,
+             tunnels)  # fmt: skip
+    pair = [*tunnels, {"id": "tun-4", "a": "relay-eu-1", "b": "relay-us-1", "kind": "hybrid"}]
+    mesh_bad("a second tunnel between the same two relays (another kind)",
+             "SECTION_DUPLICATE_KEY", relays, pair)  # fmt: skip
+    backwards_tor = [*tunnels, {"id": "tun-4", "a": "relay-us-1", "b": "relay-eu-2",
+                                "kind": "tor"}]  # fmt: skip
+    mesh_bad("endpoints not in id order and an unknown kind: the order is checked first",
+             "LIST_NOT_SORTED_UNIQUE", relays, backwards_tor)  # fmt: skip
+    crowd = [0] * 10_001
+    settle_case(invalid, "10,001 relays: refused before any is read", [],
+                code="INPUT_TOO_LARGE", flags=("Limit",), relay_docs=crowd)  # fmt: skip
+
+    def epoch_bad(comment: str, code: str, **changes: Any) -> None:
+        settle_case(invalid, comment, [], code=code, flags=("Epoch",),
+                    epoch={**epoch_json, **changes})  # fmt: skip
+
+    epoch_bad("a pool above 21 million bitcoin", "AMOUNT_OUT_OF_RANGE",
+              pool=2_100_000_000_000_001)  # fmt: skip
+    epoch_bad("an epoch ending before it starts", "INT_OUT_OF_RANGE", end_ms=T0 - 1)
+    epoch_bad("an epoch ending before it starts, and a pool above 21 million bitcoin: the "
+              "window is checked first", "INT_OUT_OF_RANGE", end_ms=T0 - 1,
+              pool=2_100_000_000_000_001)  # fmt: skip
 
     # --- check: an epoch recorded in the state's telemetry section ---------------------
     record = write_fields(epoch_record(settle(EPOCH, MESH, hour)), Form.JSON)
 
     def check_case(tests: list[Any], comment: str, rec: dict[str, Any], pool: int, *,
-                   receipts: list[Any], code: str | None = None) -> None:  # fmt: skip
+                   receipts: list[Any], code: str | None = None,
+                   flags: tuple[str, ...] = ("Commitment",)) -> None:  # fmt: skip
         fields: dict[str, Any] = {"operation": "check", "relays": relays, "tunnels": tunnels,
                                   "record": rec, "pool": pool, "receipts": receipts}  # fmt: skip
         if code is None:
@@ -241,8 +277,7 @@ def netflow_vectors(vector_file: Callable[..., Any]) -> Any:
 
             parsed = read_fields(TelemetryRecord, rec, Form.JSON, "record")
             fields["expected"] = expected_of(check_epoch(parsed, pool, MESH, hour))
-        flags = () if code is None else ("Commitment",)
-        vf.add(tests, comment, fields, code=code, flags=flags)
+        vf.add(tests, comment, fields, code=code, flags=() if code is None else flags)
 
     checks = vf.group("check")
     check_case(checks, "the receipts, mesh and pool give the record", record, EPOCH.pool,
@@ -254,9 +289,15 @@ def netflow_vectors(vector_file: Callable[..., Any]) -> Any:
                code="NETFLOW_COMMITMENT_MISMATCH")  # fmt: skip
     check_case(checks_bad, "another accounting node", {**record, "node_id": "accountant-2"},
                EPOCH.pool, receipts=good, code="NETFLOW_COMMITMENT_MISMATCH")  # fmt: skip
-    check_case(checks_bad, "a window that excludes a receipt",
-               {**record, "window_end_ms": T0 + HOUR - 1}, EPOCH.pool, receipts=good,
-               code="NETFLOW_OUT_OF_EPOCH")  # fmt: skip
+    check_case(checks_bad, "a window that ends one millisecond before a receipt's last",
+               {**record, "window_end_ms": T0 + HOUR - 2}, EPOCH.pool, receipts=good,
+               code="NETFLOW_OUT_OF_EPOCH", flags=("Receipt", "Boundary"))  # fmt: skip
+    reversed_window = {**record, "window_end_ms": T0 - 1}
+    check_case(checks_bad, "a record whose window ends before it starts", reversed_window,
+               EPOCH.pool, receipts=good, code="INT_OUT_OF_RANGE", flags=("Epoch",))  # fmt: skip
+    check_case(checks_bad, "a reversed window and a pool above 21 million bitcoin: the pool "
+               "is checked first", reversed_window, 2_100_000_000_000_001, receipts=good,
+               code="AMOUNT_OUT_OF_RANGE", flags=("Epoch",))  # fmt: skip
 
     # --- select ---------------------------------------------------------------------------
     def select_case(tests: list[Any], comment: str, request: dict[str, Any],
@@ -334,4 +375,60 @@ def netflow_vectors(vector_file: Callable[..., Any]) -> Any:
     select_case(sel_bad, "a weight above 1000", request("wireguard"), [],
                 policy={**policy, "weights": {**policy["weights"], "load": 1001}},
                 code="INT_OUT_OF_RANGE", flags=("Selection",))  # fmt: skip
+
+    def sel_fault(comment: str, code: str, req: dict[str, Any], sts: list[Any], **kw: Any) -> None:
+        select_case(sel_bad, comment, req, sts, code=code, flags=kw.pop("flags", ("Selection",)),
+                    **kw)  # fmt: skip
+
+    wg = request("wireguard")
+    sel_fault("a relay twice", "SECTION_DUPLICATE_KEY", wg, [], relay_docs=[*relays, relays[2]])
+    sel_fault(
+        "a relay twice and a request of an unknown kind: reading comes first",
+        "ENUM_UNKNOWN_VALUE",
+        request("tor"),
+        [],
+        relay_docs=[*relays, relays[2]],
+    )
+    sel_fault("a relay key that is not a curve point", "TAPROOT_INVALID_KEY", wg, [],
+              relay_docs=offcurve)  # fmt: skip
+    sel_fault(
+        "a status of an unknown relay that sorts before a relay with two statuses: "
+        "duplicates are checked first",
+        "SECTION_DUPLICATE_KEY",
+        wg,
+        [status("relay-us-1"), status("relay-aa-0"), status("relay-us-1", load=5)],
+    )
+    sel_fault("online given as 1, not true", "SCHEMA_WRONG_TYPE", wg,
+              [{**status("relay-eu-1"), "online": 1}])  # fmt: skip
+    sel_fault("a status whose relay is empty and online is not a boolean: relay is read first",
+              "ID_EMPTY", wg, [{**status(""), "online": "yes"}])  # fmt: skip
+    sel_fault(
+        "a status without latency_ms (it is null when unknown, never left out)",
+        "SCHEMA_MISSING_FIELD",
+        wg,
+        [{k: v for k, v in status("relay-eu-1").items() if k != "latency_ms"}],
+    )
+    sel_fault(
+        "a policy without latency_ceiling_ms (a policy given has every member)",
+        "SCHEMA_MISSING_FIELD",
+        wg,
+        [],
+        policy={k: v for k, v in policy.items() if k != "latency_ceiling_ms"},
+    )
+    sel_fault("a policy without the region weight", "SCHEMA_MISSING_FIELD", wg, [],
+              policy={**policy, "weights": {k: v for k, v in policy["weights"].items()
+                                            if k != "region"}})  # fmt: skip
+    sel_fault(
+        "a request without preferred_regions",
+        "SCHEMA_MISSING_FIELD",
+        {k: v for k, v in wg.items() if k != "preferred_regions"},
+        [],
+    )
+    sel_fault(
+        "1,001 allowed regions: refused before any is read",
+        "INT_OUT_OF_RANGE",
+        {**wg, "allowed_regions": [0] * 1_001},
+        [],
+        flags=("Selection", "Limit"),
+    )
     return vf

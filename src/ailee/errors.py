@@ -847,7 +847,7 @@ REASON_CODES: Final[dict[ReasonCode, str]] = {
     ReasonCode.NETFLOW_DUPLICATE_RECEIPT: "The same bandwidth receipt is given twice.",
     ReasonCode.NETFLOW_INTERVAL_OVERLAP: "Two receipts of one tunnel have overlapping intervals.",
     ReasonCode.NETFLOW_COMMITMENT_MISMATCH: (
-        "Carried receipts, mesh and pool do not give the epoch record's window and digest."
+        "Carried receipts, mesh and pool do not give the epoch record's digest."
     ),
     ReasonCode.USAGE: "The command line is wrong (exit code 2).",
     ReasonCode.FILE_UNREADABLE: "A file cannot be read (missing, a directory, no permission).",

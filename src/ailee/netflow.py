@@ -29,18 +29,22 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ailee import encoding
 from ailee.errors import DecodeError, ReasonCode, VerificationError
-from ailee.fields import check_id, expect_object, hex_to_bytes, wrong_type
+from ailee.fields import check_id, expect_object, read_hex, read_list, wrong_type
 from ailee.hashing import Tag, tagged_hash
 from ailee.merkle import merkle_root
 from ailee.state import TelemetryRecord
 from ailee.telemetry import reward
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
 __all__ = [
     "FACTORS",
     "MAX_RECEIPTS",
+    "MAX_REGIONS",
+    "MAX_RELAYS",
+    "MAX_STATUSES",
+    "MAX_TUNNELS",
     "PPM",
     "Epoch",
     "Mesh",
@@ -67,8 +71,10 @@ __all__ = [
     "receipt_digest",
     "receipt_from_json",
     "receipt_to_json",
+    "receipts_from_json",
     "relay_from_json",
     "relay_to_json",
+    "relays_from_json",
     "request_from_json",
     "reward_leaf",
     "selection_policy_from_json",
@@ -76,8 +82,10 @@ __all__ = [
     "settlement_to_json",
     "sign_receipt",
     "status_from_json",
+    "statuses_from_json",
     "tunnel_from_json",
     "tunnel_to_json",
+    "tunnels_from_json",
     "verify_receipts",
 ]
 
@@ -85,8 +93,16 @@ __all__ = [
 PPM: Final = 1_000_000
 #: The selection factors, in the order of breakdowns. ``load`` is a penalty.
 FACTORS: Final = ("capacity", "latency", "region", "load")
-#: Most receipts one epoch may hold.
+#: Most relays a mesh or a selection may hold (``INPUT_TOO_LARGE``).
+MAX_RELAYS: Final = 10_000
+#: Most tunnels a mesh may hold (``INPUT_TOO_LARGE``).
+MAX_TUNNELS: Final = 100_000
+#: Most receipts one epoch may hold (``INPUT_TOO_LARGE``).
 MAX_RECEIPTS: Final = 1_000_000
+#: Most statuses a selection may be given (``INPUT_TOO_LARGE``).
+MAX_STATUSES: Final = 10_000
+#: Most regions in each list of a route request (a field's list: ``INT_OUT_OF_RANGE``).
+MAX_REGIONS: Final = 1_000
 #: Largest integer in any NetFlow input, and the most bytes one relay may be credited
 #: with in one epoch (2**53 - 1, as everywhere in ailee).
 _MAX_INT: Final = (1 << 53) - 1
@@ -104,13 +120,22 @@ def _id_key(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _sorted_ids(values: Iterable[object], what: str) -> tuple[str, ...]:
+def _too_many(count: int, limit: int, what: str) -> None:
+    if count > limit:
+        raise DecodeError(ReasonCode.INPUT_TOO_LARGE, f"{what}: {count}, at most {limit}")
+
+
+def _sorted_ids(values: Sequence[object], what: str, limit: int) -> tuple[str, ...]:
+    """A field's sorted list of identifiers: ``limit`` at most (``INT_OUT_OF_RANGE``,
+    before any element is read), each an identifier, strictly ascending in id order."""
+    if len(values) > limit:
+        raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, f"{what}: more than {limit} entries")
     ids: list[str] = []
     for value in values:
         if not isinstance(value, str):
             raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{what}: expected strings")
         ids.append(check_id(value, what))
-    if ids != sorted(set(ids), key=_id_key):
+    if any(_id_key(x) >= _id_key(y) for x, y in itertools.pairwise(ids)):
         raise DecodeError(ReasonCode.LIST_NOT_SORTED_UNIQUE, f"{what}: not sorted and unique")
     return tuple(ids)
 
@@ -132,14 +157,52 @@ def _kind(value: object, what: str) -> TunnelKind:
     return TunnelKind(value)
 
 
+def _kinds(values: Sequence[object], what: str) -> tuple[TunnelKind, ...]:
+    """A relay's kinds: 1 to 3 (``INT_OUT_OF_RANGE``, before any is read; none could
+    carry no tunnel), each known, strictly ascending (``LIST_NOT_SORTED_UNIQUE``)."""
+    if not 1 <= len(values) <= len(TunnelKind):
+        raise DecodeError(
+            ReasonCode.INT_OUT_OF_RANGE, f"{what}: 1 to {len(TunnelKind)} kinds, got {len(values)}"
+        )
+    kinds = tuple(_kind(value, what) for value in values)
+    if any(x >= y for x, y in itertools.pairwise(kinds)):
+        raise DecodeError(ReasonCode.LIST_NOT_SORTED_UNIQUE, f"{what}: not sorted and unique")
+    return kinds
+
+
+def _pool(value: object, what: str) -> int:
+    from ailee.limits import MAX_AMOUNT
+
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, f"{what}: expected an integer")
+    if not 0 <= value <= MAX_AMOUNT:
+        raise DecodeError(ReasonCode.AMOUNT_OUT_OF_RANGE, f"{what}: {value}")
+    return value
+
+
+def _check_keys(relays: Iterable[Relay]) -> None:
+    """Every relay's key is a point of secp256k1 (``TAPROOT_INVALID_KEY``), in the
+    order given."""
+    from coincurve import PublicKeyXOnly
+
+    for relay in relays:
+        try:
+            PublicKeyXOnly(relay.key)
+        except ValueError:
+            raise VerificationError(
+                ReasonCode.TAPROOT_INVALID_KEY, f"relay {relay.id}: key is not a curve point"
+            ) from None
+
+
 # --- records -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Relay:
     """A relay: ``capacity_bps`` is its total throughput in bytes per second (both
-    directions together), ``kinds`` the tunnel kinds it runs (sorted, unique), ``key``
-    its 32-byte BIP340 x-only public key."""
+    directions together), ``kinds`` the tunnel kinds it runs (1 to 3, sorted, unique),
+    ``key`` its 32-byte BIP340 x-only public key (checked as a curve point by
+    :class:`Mesh` and :func:`rank_relays`). Fields are checked in this order."""
 
     id: str
     region: str
@@ -151,11 +214,7 @@ class Relay:
         check_id(self.id, "relay.id")
         check_id(self.region, "relay.region")
         _int(self.capacity_bps, "relay.capacity_bps", 1)
-        kinds = [_kind(k, "relay.kinds") for k in self.kinds]
-        if kinds != sorted(set(kinds)):
-            raise DecodeError(
-                ReasonCode.LIST_NOT_SORTED_UNIQUE, "relay.kinds: not sorted and unique"
-            )
+        _kinds(self.kinds, "relay.kinds")
         if not isinstance(self.key, bytes) or len(self.key) != 32:
             raise DecodeError(ReasonCode.BYTES_WRONG_LENGTH, "relay.key: expected 32 bytes")
 
@@ -173,7 +232,7 @@ class Relay:
 @dataclass(frozen=True, slots=True)
 class Tunnel:
     """A tunnel of one ``kind`` between relays ``a`` and ``b`` (``a`` sorts strictly
-    before ``b``: one canonical form per pair)."""
+    before ``b``: one canonical form per pair; checked once ``b`` is, before ``kind``)."""
 
     id: str
     a: str
@@ -182,7 +241,7 @@ class Tunnel:
 
     def __post_init__(self) -> None:
         check_id(self.id, "tunnel.id")
-        _sorted_ids((self.a, self.b), "tunnel.a/b")
+        _sorted_ids((self.a, self.b), "tunnel.a/b", 2)
         _kind(self.kind, "tunnel.kind")
 
     def to_cbor_value(self) -> dict[str, Any]:
@@ -230,10 +289,15 @@ class Receipt:
 
 @dataclass(frozen=True)
 class Mesh:
-    """Relays and tunnels, each sorted by id (use :meth:`of` to sort). Every tunnel
-    names two relays of the mesh (``NETFLOW_UNKNOWN_RELAY``) that both run its kind
-    (``NETFLOW_KIND_UNSUPPORTED``); every key is a curve point (``TAPROOT_INVALID_KEY``);
-    an id twice is ``SECTION_DUPLICATE_KEY``."""
+    """Relays and tunnels, each sorted by id (use :meth:`of` to sort).
+
+    Checked in this order: at most :data:`MAX_RELAYS` relays and :data:`MAX_TUNNELS`
+    tunnels (``INPUT_TOO_LARGE``); a relay id twice, then a tunnel id twice, then two
+    tunnels between the same two relays (``SECTION_DUPLICATE_KEY``: one tunnel per
+    pair, so a pair's receipts are bounded by one capacity); every key a curve point,
+    in id order (``TAPROOT_INVALID_KEY``); for each tunnel in id order, endpoint ``a``
+    then ``b``: a relay of the mesh (``NETFLOW_UNKNOWN_RELAY``) that runs the tunnel's
+    kind (``NETFLOW_KIND_UNSUPPORTED``)."""
 
     relays: tuple[Relay, ...]
     tunnels: tuple[Tunnel, ...]
@@ -247,18 +311,19 @@ class Mesh:
         )
 
     def __post_init__(self) -> None:
-        from coincurve import PublicKeyXOnly
-
+        _too_many(len(self.relays), MAX_RELAYS, "relays")
+        _too_many(len(self.tunnels), MAX_TUNNELS, "tunnels")
         _check_order([r.id for r in self.relays], "relay")
         _check_order([t.id for t in self.tunnels], "tunnel")
+        pairs = sorted((_id_key(t.a), _id_key(t.b)) for t in self.tunnels)
+        for x, y in itertools.pairwise(pairs):
+            if x == y:
+                raise DecodeError(
+                    ReasonCode.SECTION_DUPLICATE_KEY,
+                    f"two tunnels between {x[0].decode()!r} and {x[1].decode()!r}",
+                )
+        _check_keys(self.relays)
         relays = {r.id: r for r in self.relays}
-        for relay in self.relays:
-            try:
-                PublicKeyXOnly(relay.key)
-            except ValueError:
-                raise VerificationError(
-                    ReasonCode.TAPROOT_INVALID_KEY, f"relay {relay.id}: key is not a curve point"
-                ) from None
         for tunnel in self.tunnels:
             for end in (tunnel.a, tunnel.b):
                 if end not in relays:
@@ -357,22 +422,23 @@ def verify_receipts(
     """Verify receipts; return each with its digest, in canonical order (tunnel id,
     then start, end, bytes, signatures), which does not depend on the input order.
 
-    Receipts are checked one by one in canonical order, each check in this order:
+    More than :data:`MAX_RECEIPTS` is ``INPUT_TOO_LARGE``, before anything else.
+    Receipts are then checked one by one in canonical order, each check in this order:
     ``NETFLOW_INTERVAL_INVALID`` (``end_ms <= start_ms``), ``NETFLOW_OUT_OF_EPOCH``
-    (given a ``window`` ``[start, end)``, the interval is not inside it),
+    (given a closed ``window`` ``(first_ms, last_ms)``, the receipt starts before
+    ``first_ms`` or its last millisecond ``end_ms - 1`` is after ``last_ms``),
     ``NETFLOW_UNKNOWN_TUNNEL``, ``NETFLOW_UNSIGNED`` and ``NETFLOW_BAD_SIGNATURE``
     (endpoint ``a`` first, then ``b``), ``NETFLOW_OVER_CAPACITY`` (``bytes * 1000 >
     min(capacity_a, capacity_b) * (end_ms - start_ms)``), then against the previous
     receipt of the same tunnel: ``NETFLOW_DUPLICATE_RECEIPT`` (the same digest) and
     ``NETFLOW_INTERVAL_OVERLAP`` (``start_ms`` below its ``end_ms``). The first failure
-    is raised. More than :data:`MAX_RECEIPTS` is ``INT_OUT_OF_RANGE``."""
+    is raised: one refused receipt refuses them all (nothing is returned for the
+    others); an accountant drops refused receipts before settling."""
     from coincurve import PublicKeyXOnly
 
-    ordered = sorted(receipts, key=_order_key)
-    if len(ordered) > MAX_RECEIPTS:
-        raise DecodeError(
-            ReasonCode.INT_OUT_OF_RANGE, f"{len(ordered)} receipts, at most {MAX_RECEIPTS}"
-        )
+    given = list(receipts)
+    _too_many(len(given), MAX_RECEIPTS, "receipts")
+    ordered = sorted(given, key=_order_key)
     keys = {r.id: PublicKeyXOnly(r.key) for r in mesh.relays}
     capacity = {r.id: r.capacity_bps for r in mesh.relays}
     verified: list[tuple[Receipt, bytes]] = []
@@ -383,11 +449,9 @@ def verify_receipts(
             raise VerificationError(
                 ReasonCode.NETFLOW_INTERVAL_INVALID, f"{where}: empty or reversed"
             )
-        if window is not None and not (
-            window[0] <= receipt.start_ms and receipt.end_ms <= window[1]
-        ):
+        if window is not None and (receipt.start_ms < window[0] or receipt.end_ms - 1 > window[1]):
             raise VerificationError(
-                ReasonCode.NETFLOW_OUT_OF_EPOCH, f"{where}: not inside [{window[0]}, {window[1]})"
+                ReasonCode.NETFLOW_OUT_OF_EPOCH, f"{where}: not inside [{window[0]}, {window[1]}]"
             )
         tunnel = mesh.tunnel(receipt.tunnel)
         if tunnel is None:
@@ -425,8 +489,10 @@ def verify_receipts(
 @dataclass(frozen=True, slots=True)
 class Epoch:
     """An accounting epoch: ``id`` (the ``telemetry`` record's id), the accounting
-    node ``accountant`` (its ``node_id``), the window ``[start_ms, end_ms)`` and the
-    reward ``pool`` in satoshis."""
+    node ``accountant`` (its ``node_id``), the closed window ``[start_ms, end_ms]``
+    (the milliseconds ``start_ms <= t <= end_ms``, as for every ``telemetry`` record:
+    ``end_ms >= start_ms``, else ``INT_OUT_OF_RANGE``, checked right after ``end_ms``)
+    and the reward ``pool`` in satoshis. Fields are checked in this order."""
 
     id: str
     accountant: str
@@ -435,18 +501,13 @@ class Epoch:
     pool: int
 
     def __post_init__(self) -> None:
-        from ailee.limits import MAX_AMOUNT
-
         check_id(self.id, "epoch.id")
         check_id(self.accountant, "epoch.accountant")
         _int(self.start_ms, "epoch.start_ms")
         _int(self.end_ms, "epoch.end_ms")
-        if self.end_ms <= self.start_ms:
-            raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, "epoch: end_ms must be above start_ms")
-        if not isinstance(self.pool, int) or isinstance(self.pool, bool):
-            raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, "epoch.pool: expected an integer")
-        if not 0 <= self.pool <= MAX_AMOUNT:
-            raise DecodeError(ReasonCode.AMOUNT_OUT_OF_RANGE, f"epoch.pool: {self.pool}")
+        if self.end_ms < self.start_ms:
+            raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, "epoch: end_ms is below start_ms")
+        _pool(self.pool, "epoch.pool")
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,7 +579,11 @@ def settle(epoch: Epoch, mesh: Mesh, receipts: Iterable[Receipt]) -> Settlement:
     endpoints' links), split the pool in proportion to the credited bytes (floor, then
     one satoshi each to the largest remainders, ties by relay id: the shares add up to
     the pool), and commit. No verified byte: nothing is distributed and the whole pool
-    is carried. A relay credited with more than 2**53 - 1 bytes is ``INT_OUT_OF_RANGE``."""
+    is carried. A relay credited with more than 2**53 - 1 bytes is ``INT_OUT_OF_RANGE``.
+
+    All or nothing: one refused receipt refuses the settlement, so the digest's receipt
+    count is the number of receipts given. An accountant drops refused receipts (and
+    keeps one of each duplicate) before settling."""
     verified = verify_receipts(mesh, receipts, (epoch.start_ms, epoch.end_ms))
     credited: dict[str, int] = {}
     tunnels = {t.id: t for t in mesh.tunnels}
@@ -552,8 +617,9 @@ def settle(epoch: Epoch, mesh: Mesh, receipts: Iterable[Receipt]) -> Settlement:
 
 def epoch_record(settlement: Settlement) -> TelemetryRecord:
     """The ``telemetry`` record that commits the settlement: id and node_id of the
-    epoch, its window as ``[start_ms, end_ms]`` (the receipts' intervals end at or
-    before ``end_ms``), and the epoch digest."""
+    epoch, its closed window ``[start_ms, end_ms]`` (spec 18.8's reading of every
+    telemetry window; each receipt's last millisecond is at most ``end_ms``), and the
+    epoch digest (not a batch digest of spec 18.8: carry no telemetry batch for it)."""
     epoch = settlement.epoch
     return TelemetryRecord(epoch.id, epoch.accountant, epoch.start_ms, epoch.end_ms,
                            settlement.digest)  # fmt: skip
@@ -563,8 +629,12 @@ def check_epoch(
     record: TelemetryRecord, pool: int, mesh: Mesh, receipts: Iterable[Receipt]
 ) -> Settlement:
     """Recompute an epoch recorded in the state's ``telemetry`` section from the
-    receipts, mesh and pool carried with it: :func:`settle`'s errors, then
-    ``NETFLOW_COMMITMENT_MISMATCH`` when the recomputed digest is not the record's."""
+    receipts, mesh and pool carried with it. Checked in this order: the pool
+    (``SCHEMA_WRONG_TYPE``, ``AMOUNT_OUT_OF_RANGE``), the epoch built from the record
+    (a window with ``window_end_ms < window_start_ms`` is ``INT_OUT_OF_RANGE``),
+    :func:`settle`'s errors, then ``NETFLOW_COMMITMENT_MISMATCH`` when the recomputed
+    digest is not the record's."""
+    _pool(pool, "pool")
     epoch = Epoch(record.id, record.node_id, record.window_start_ms, record.window_end_ms, pool)
     settlement = settle(epoch, mesh, receipts)
     if settlement.digest != record.digest:
@@ -610,7 +680,8 @@ class RelayStatus:
 @dataclass(frozen=True, slots=True)
 class RouteRequest:
     """A route's needs: the tunnel ``kind``, the least free capacity (bytes per second),
-    the regions allowed (empty: any) and preferred (both sorted, unique)."""
+    the regions allowed (empty: any) and preferred (each at most :data:`MAX_REGIONS`,
+    ``INT_OUT_OF_RANGE``; sorted, unique). Fields are checked in this order."""
 
     kind: TunnelKind
     min_capacity_bps: int = 0
@@ -620,8 +691,8 @@ class RouteRequest:
     def __post_init__(self) -> None:
         _kind(self.kind, "request.kind")
         _int(self.min_capacity_bps, "request.min_capacity_bps")
-        _sorted_ids(self.allowed_regions, "request.allowed_regions")
-        _sorted_ids(self.preferred_regions, "request.preferred_regions")
+        _sorted_ids(self.allowed_regions, "request.allowed_regions", MAX_REGIONS)
+        _sorted_ids(self.preferred_regions, "request.preferred_regions", MAX_REGIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,22 +753,32 @@ def rank_relays(
     Factors (ppm): ``capacity`` = ``PPM * min(free, C) // C``; ``latency`` = 0 if
     unknown, else ``PPM * (L - min(latency, L)) // L``; ``region`` = PPM if preferred,
     else 0; ``load`` = ``load_ppm``. Score = the weighted sum, ``load`` subtracted.
-    Order: score (higher first), then relay id. A relay id twice, or a status twice,
-    is ``SECTION_DUPLICATE_KEY``; a status of an unknown relay ``NETFLOW_UNKNOWN_RELAY``.
+    Order: score (higher first), then relay id.
+
+    Checked first, in this order: at most :data:`MAX_RELAYS` relays and
+    :data:`MAX_STATUSES` statuses (``INPUT_TOO_LARGE``); a relay id twice
+    (``SECTION_DUPLICATE_KEY``); every relay key a curve point, in id order
+    (``TAPROOT_INVALID_KEY``: a relay is the same record as in a mesh); a relay with two
+    statuses (``SECTION_DUPLICATE_KEY``); then a status of a relay not given, in id order
+    (``NETFLOW_UNKNOWN_RELAY``).
     """
     policy = policy or SelectionPolicy()
     ordered = sorted(relays, key=lambda r: _id_key(r.id))
+    given = sorted(statuses, key=lambda s: _id_key(s.relay))
+    _too_many(len(ordered), MAX_RELAYS, "relays")
+    _too_many(len(given), MAX_STATUSES, "statuses")
     for x, y in itertools.pairwise(ordered):
         if x.id == y.id:
             raise DecodeError(ReasonCode.SECTION_DUPLICATE_KEY, f"relay {x.id!r} twice")
+    _check_keys(ordered)
+    for s, t in itertools.pairwise(given):
+        if s.relay == t.relay:
+            raise DecodeError(ReasonCode.SECTION_DUPLICATE_KEY, f"status of {s.relay!r} twice")
     known = {r.id for r in ordered}
-    status: dict[str, RelayStatus] = {}
-    for item in sorted(statuses, key=lambda s: _id_key(s.relay)):
-        if item.relay in status:
-            raise DecodeError(ReasonCode.SECTION_DUPLICATE_KEY, f"status of {item.relay!r} twice")
+    for item in given:
         if item.relay not in known:
             raise VerificationError(ReasonCode.NETFLOW_UNKNOWN_RELAY, f"status of {item.relay!r}")
-        status[item.relay] = item
+    status = {item.relay: item for item in given}
     weights = dict(policy.weights)
     cap_ceiling, lat_ceiling = policy.capacity_ceiling_bps, policy.latency_ceiling_ms
     scored: list[RelayScore] = []
@@ -734,6 +815,12 @@ def rank_relays(
 
 
 # --- JSON forms ----------------------------------------------------------------------
+#
+# Every reader takes an object with exactly its members (the first missing one in the
+# order listed, SCHEMA_MISSING_FIELD, then SCHEMA_UNKNOWN_FIELD) and reads the members
+# in that order, each completely, so that the first fault is the one reported. A list
+# of records is an array (SCHEMA_WRONG_TYPE) whose size is checked before any element
+# is read (INPUT_TOO_LARGE).
 
 
 def _text(value: Any, path: str) -> str:
@@ -742,14 +829,14 @@ def _text(value: Any, path: str) -> str:
     return value
 
 
+def _id(value: Any, path: str) -> str:
+    return check_id(_text(value, path), path)
+
+
 def _list(value: Any, path: str) -> list[Any]:
     if not isinstance(value, list):
         raise wrong_type(path, "array", value)
     return value
-
-
-def _hex(value: Any, path: str) -> bytes:
-    return hex_to_bytes(_text(value, path), path)
 
 
 def relay_to_json(relay: Relay) -> dict[str, Any]:
@@ -760,11 +847,20 @@ def relay_to_json(relay: Relay) -> dict[str, Any]:
 
 
 def relay_from_json(value: Any, path: str = "relay") -> Relay:
-    """Read :func:`relay_to_json`'s object strictly."""
+    """Read :func:`relay_to_json`'s object strictly: ``id``, ``region``,
+    ``capacity_bps``, ``kinds``, ``key``, in this order."""
     obj = expect_object(value, path, ("id", "region", "capacity_bps", "kinds", "key"))
-    kinds = tuple(_kind(k, f"{path}.kinds") for k in _list(obj["kinds"], f"{path}.kinds"))
-    return Relay(_text(obj["id"], f"{path}.id"), _text(obj["region"], f"{path}.region"),
-                 obj["capacity_bps"], kinds, _hex(obj["key"], f"{path}.key"))  # fmt: skip
+    relay_id = _id(obj["id"], f"{path}.id")
+    region = _id(obj["region"], f"{path}.region")
+    capacity = _int(obj["capacity_bps"], f"{path}.capacity_bps", 1)
+    kinds = _kinds(_list(obj["kinds"], f"{path}.kinds"), f"{path}.kinds")
+    return Relay(relay_id, region, capacity, kinds, read_hex(obj["key"], f"{path}.key", 32))
+
+
+def relays_from_json(value: Any, path: str = "relays") -> list[Relay]:
+    """An array of at most :data:`MAX_RELAYS` relays (checked before any is read)."""
+    items = read_list(value, path, MAX_RELAYS)
+    return [relay_from_json(item, f"{path}[{k}]") for k, item in enumerate(items)]
 
 
 def tunnel_to_json(tunnel: Tunnel) -> dict[str, Any]:
@@ -773,21 +869,36 @@ def tunnel_to_json(tunnel: Tunnel) -> dict[str, Any]:
 
 
 def tunnel_from_json(value: Any, path: str = "tunnel") -> Tunnel:
-    """Read :func:`tunnel_to_json`'s object strictly."""
+    """Read :func:`tunnel_to_json`'s object strictly: ``id``, ``a``, ``b`` (then ``a``
+    strictly before ``b``, ``LIST_NOT_SORTED_UNIQUE``), ``kind``."""
     obj = expect_object(value, path, ("id", "a", "b", "kind"))
-    return Tunnel(_text(obj["id"], f"{path}.id"), _text(obj["a"], f"{path}.a"),
-                  _text(obj["b"], f"{path}.b"), _kind(obj["kind"], f"{path}.kind"))  # fmt: skip
+    tunnel_id = _id(obj["id"], f"{path}.id")
+    a, b = _id(obj["a"], f"{path}.a"), _id(obj["b"], f"{path}.b")
+    if _id_key(a) >= _id_key(b):
+        raise DecodeError(
+            ReasonCode.LIST_NOT_SORTED_UNIQUE, f"{path}: a must sort strictly before b"
+        )
+    return Tunnel(tunnel_id, a, b, _kind(obj["kind"], f"{path}.kind"))
+
+
+def tunnels_from_json(value: Any, path: str = "tunnels") -> list[Tunnel]:
+    """An array of at most :data:`MAX_TUNNELS` tunnels (checked before any is read)."""
+    items = read_list(value, path, MAX_TUNNELS)
+    return [tunnel_from_json(item, f"{path}[{k}]") for k, item in enumerate(items)]
 
 
 def mesh_from_json(relays: Any, tunnels: Any, path: str = "") -> Mesh:
-    """The mesh of JSON arrays of relays and tunnels, in any order."""
-    return Mesh.of(
-        [relay_from_json(r, f"{path}relays[{k}]") for k, r in enumerate(_list(relays, "relays"))],
-        [
-            tunnel_from_json(t, f"{path}tunnels[{k}]")
-            for k, t in enumerate(_list(tunnels, "tunnels"))
-        ],
-    )
+    """The mesh of JSON arrays of relays and tunnels, in any order: the relays are read,
+    then the tunnels, then the mesh is checked (:class:`Mesh`)."""
+    read_relays = relays_from_json(relays, f"{path}relays")
+    return Mesh.of(read_relays, tunnels_from_json(tunnels, f"{path}tunnels"))
+
+
+def _signature(value: Any, path: str) -> bytes:
+    data = read_hex(value, path)
+    if len(data) not in (0, 64):
+        raise DecodeError(ReasonCode.BYTES_WRONG_LENGTH, f"{path}: 0 or 64 bytes")
+    return data
 
 
 def receipt_to_json(receipt: Receipt) -> dict[str, Any]:
@@ -798,18 +909,35 @@ def receipt_to_json(receipt: Receipt) -> dict[str, Any]:
 
 
 def receipt_from_json(value: Any, path: str = "receipt") -> Receipt:
-    """Read :func:`receipt_to_json`'s object strictly."""
+    """Read :func:`receipt_to_json`'s object strictly: ``tunnel``, ``start_ms``,
+    ``end_ms``, ``bytes``, ``sig_a``, ``sig_b``, in this order (the interval's order is
+    left to :func:`verify_receipts`)."""
     obj = expect_object(value, path, ("tunnel", "start_ms", "end_ms", "bytes", "sig_a", "sig_b"))
-    return Receipt(_text(obj["tunnel"], f"{path}.tunnel"), obj["start_ms"], obj["end_ms"],
-                   obj["bytes"], _hex(obj["sig_a"], f"{path}.sig_a"),
-                   _hex(obj["sig_b"], f"{path}.sig_b"))  # fmt: skip
+    tunnel = _id(obj["tunnel"], f"{path}.tunnel")
+    start, end = _int(obj["start_ms"], f"{path}.start_ms"), _int(obj["end_ms"], f"{path}.end_ms")
+    count = _int(obj["bytes"], f"{path}.bytes")
+    sig_a = _signature(obj["sig_a"], f"{path}.sig_a")
+    return Receipt(tunnel, start, end, count, sig_a, _signature(obj["sig_b"], f"{path}.sig_b"))
+
+
+def receipts_from_json(value: Any, path: str = "receipts") -> list[Receipt]:
+    """An array of at most :data:`MAX_RECEIPTS` receipts (checked before any is read)."""
+    items = read_list(value, path, MAX_RECEIPTS)
+    return [receipt_from_json(item, f"{path}[{k}]") for k, item in enumerate(items)]
 
 
 def epoch_from_json(value: Any, path: str = "epoch") -> Epoch:
-    """Read an epoch object ``{"id", "accountant", "start_ms", "end_ms", "pool"}``."""
+    """Read an epoch object ``{"id", "accountant", "start_ms", "end_ms", "pool"}``, in
+    this order (``end_ms < start_ms`` is ``INT_OUT_OF_RANGE``, before ``pool``)."""
     obj = expect_object(value, path, ("id", "accountant", "start_ms", "end_ms", "pool"))
-    return Epoch(_text(obj["id"], f"{path}.id"), _text(obj["accountant"], f"{path}.accountant"),
-                 obj["start_ms"], obj["end_ms"], obj["pool"])  # fmt: skip
+    epoch_id, accountant = (
+        _id(obj["id"], f"{path}.id"),
+        _id(obj["accountant"], f"{path}.accountant"),
+    )
+    start, end = _int(obj["start_ms"], f"{path}.start_ms"), _int(obj["end_ms"], f"{path}.end_ms")
+    if end < start:
+        raise DecodeError(ReasonCode.INT_OUT_OF_RANGE, f"{path}: end_ms is below start_ms")
+    return Epoch(epoch_id, accountant, start, end, _pool(obj["pool"], f"{path}.pool"))
 
 
 def settlement_to_json(settlement: Settlement) -> dict[str, Any]:
@@ -829,34 +957,52 @@ def settlement_to_json(settlement: Settlement) -> dict[str, Any]:
 
 
 def status_from_json(value: Any, path: str = "status") -> RelayStatus:
-    """Read a status object ``{"relay", "online", "load_ppm", "latency_ms"}``."""
+    """Read a status object ``{"relay", "online", "load_ppm", "latency_ms"}`` (every
+    member present), in this order: ``online`` a boolean, ``latency_ms`` null (unknown)
+    or an integer."""
     obj = expect_object(value, path, ("relay", "online", "load_ppm", "latency_ms"))
-    if not isinstance(obj["online"], bool):
-        raise wrong_type(f"{path}.online", "boolean", obj["online"])
-    return RelayStatus(_text(obj["relay"], f"{path}.relay"), obj["online"], obj["load_ppm"],
-                       obj["latency_ms"])  # fmt: skip
+    relay = _id(obj["relay"], f"{path}.relay")
+    online = obj["online"]
+    if not isinstance(online, bool):
+        raise wrong_type(f"{path}.online", "boolean", online)
+    load = _int(obj["load_ppm"], f"{path}.load_ppm", 0, PPM)
+    latency = obj["latency_ms"]
+    if latency is not None:
+        latency = _int(latency, f"{path}.latency_ms")
+    return RelayStatus(relay, online, load, latency)
+
+
+def statuses_from_json(value: Any, path: str = "statuses") -> list[RelayStatus]:
+    """An array of at most :data:`MAX_STATUSES` statuses (checked before any is read)."""
+    items = read_list(value, path, MAX_STATUSES)
+    return [status_from_json(item, f"{path}[{k}]") for k, item in enumerate(items)]
 
 
 def request_from_json(value: Any, path: str = "request") -> RouteRequest:
     """Read a request object ``{"kind", "min_capacity_bps", "allowed_regions",
-    "preferred_regions"}``."""
+    "preferred_regions"}`` (every member present), in this order."""
     names = ("kind", "min_capacity_bps", "allowed_regions", "preferred_regions")
     obj = expect_object(value, path, names)
-    return RouteRequest(
-        _kind(obj["kind"], f"{path}.kind"),
-        obj["min_capacity_bps"],
-        tuple(_list(obj["allowed_regions"], f"{path}.allowed_regions")),
-        tuple(_list(obj["preferred_regions"], f"{path}.preferred_regions")),
-    )
+    kind = _kind(obj["kind"], f"{path}.kind")
+    least = _int(obj["min_capacity_bps"], f"{path}.min_capacity_bps")
+    regions = [
+        _sorted_ids(_list(obj[name], f"{path}.{name}"), f"{path}.{name}", MAX_REGIONS)
+        for name in names[2:]
+    ]
+    return RouteRequest(kind, least, regions[0], regions[1])
 
 
 def selection_policy_from_json(value: Any, path: str = "policy") -> SelectionPolicy:
     """Read a policy object ``{"weights": {factor: weight}, "capacity_ceiling_bps",
-    "latency_ceiling_ms"}`` (every factor's weight, in any key order)."""
+    "latency_ceiling_ms"}``: every member and every factor's weight present (nothing
+    defaults; the caller passes None for the default policy), weights in any key order,
+    read in :data:`FACTORS` order, then the two ceilings."""
     obj = expect_object(value, path, ("weights", "capacity_ceiling_bps", "latency_ceiling_ms"))
     weights = expect_object(obj["weights"], f"{path}.weights", FACTORS)
-    return SelectionPolicy(tuple((f, weights[f]) for f in FACTORS), obj["capacity_ceiling_bps"],
-                           obj["latency_ceiling_ms"])  # fmt: skip
+    read = tuple((f, _int(weights[f], f"{path}.weights.{f}", 0, 1_000)) for f in FACTORS)
+    capacity = _int(obj["capacity_ceiling_bps"], f"{path}.capacity_ceiling_bps", 1)
+    latency = _int(obj["latency_ceiling_ms"], f"{path}.latency_ceiling_ms", 1)
+    return SelectionPolicy(read, capacity, latency)
 
 
 def ranking_to_json(ranking: Ranking) -> dict[str, Any]:

@@ -7,8 +7,9 @@ the reward split (5, spec 18.5's rule, ``reference_telemetry.reward``), the epoc
 commitment and its check (6) and relay selection (7). Every fault raises
 ``Rejected(code)`` with the code of the first one, in the order of section 8.
 
-Where the text leaves an order or a bound open, the choice made here is marked
-``ASSUMPTION`` in a comment; the findings are listed in the module's report.
+The first version marked with ``ASSUMPTION`` where the text left an order or a bound
+open; the text now states each of them (orders of reading, limits, the closed epoch
+window, selection's checks), and this module follows it without assumptions.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tests.independent.reference import (
     k_bytes,
     k_enum,
     k_id,
+    k_sorted_list,
     k_uint,
     mth,
     read_record,
@@ -35,7 +37,12 @@ from tests.independent.reference import (
 from tests.independent.reference_telemetry import reward as split_pool
 
 KINDS = ("hybrid", "onion", "wireguard")
+# Section 2, Limits: the lists an operation takes (INPUT_TOO_LARGE, before any element).
+MAX_RELAYS = 10_000
+MAX_TUNNELS = 100_000
 MAX_RECEIPTS = 1_000_000
+MAX_STATUSES = 10_000
+MAX_REGIONS = 1_000
 PPM = 1_000_000
 UINT = k_uint()
 KIND = k_enum(*KINDS)
@@ -52,11 +59,6 @@ def id_key(s: str) -> bytes:
     return s.encode()
 
 
-def _sorted_unique(items: list[str]) -> None:
-    if any(not id_key(a) < id_key(b) for a, b in itertools.pairwise(items)):
-        raise Rejected("LIST_NOT_SORTED_UNIQUE")
-
-
 def _list(v: Any) -> list[Any]:
     if not isinstance(v, list):
         raise Rejected("SCHEMA_WRONG_TYPE")
@@ -70,12 +72,8 @@ def read_relay(obj: Any) -> dict[str, Any]:
     exact_fields(obj, ["id", "region", "capacity_bps", "kinds", "key"])
     out: dict[str, Any] = {"id": k_id(obj["id"], True), "region": k_id(obj["region"], True)}
     out["capacity_bps"] = k_uint(1)(obj["capacity_bps"], True)
-    # ASSUMPTION: no size bound on `kinds` is given; sorted, unique and known bound it to
-    # 0..3. Each name is read (ENUM_UNKNOWN_VALUE) before the order is checked, as for a
-    # sorted-list of spec 5. An empty list is accepted (the text does not forbid it).
-    kinds = [KIND(k, True) for k in _list(obj["kinds"])]
-    _sorted_unique(kinds)
-    out["kinds"] = kinds
+    # A sorted-list of spec 5 of 1 to 3 kinds: size, then each name, then the order.
+    out["kinds"] = k_sorted_list(KIND, 1, 3)(obj["kinds"], True)
     out["key"] = k_bytes(32, 32)(obj["key"], True)
     return out
 
@@ -83,8 +81,7 @@ def read_relay(obj: Any) -> dict[str, Any]:
 def read_tunnel(obj: Any) -> dict[str, Any]:
     exact_fields(obj, ["id", "a", "b", "kind"])
     out = {"id": k_id(obj["id"], True), "a": k_id(obj["a"], True), "b": k_id(obj["b"], True)}
-    # ASSUMPTION: the order of the endpoints is stated with `a` and `b`, so it is checked
-    # once `b` is read, before `kind` (as spec 6.3 checks a PegIn's fee as it is read).
+    # Once `b` is read, before `kind`.
     if not id_key(out["a"]) < id_key(out["b"]):
         raise Rejected("LIST_NOT_SORTED_UNIQUE")
     out["kind"] = KIND(obj["kind"], True)
@@ -120,15 +117,18 @@ def read_epoch(obj: Any) -> dict[str, Any]:
     accountant = k_id(obj["accountant"], True)
     start = UINT(obj["start_ms"], True)
     end = UINT(obj["end_ms"], True)
-    # ASSUMPTION: `end_ms > start_ms` is checked when `end_ms` is read, before `pool`.
-    if end <= start:
+    # Once `end_ms` is read, before `pool`: the window [start_ms, end_ms] is closed.
+    if end < start:
         raise Rejected("INT_OUT_OF_RANGE")
     pool = k_amount(obj["pool"], True)
     return make_epoch(eid, accountant, start, end, pool)
 
 
-def read_list(v: Any, reader: Any) -> list[dict[str, Any]]:
-    return [reader(x) for x in _list(v)]
+def read_list(v: Any, reader: Any, limit: int) -> list[dict[str, Any]]:
+    """Section 2, Limits: an array whose size is checked before any element is read."""
+    if len(_list(v)) > limit:
+        raise Rejected("INPUT_TOO_LARGE")
+    return [reader(x) for x in v]
 
 
 # --- the mesh -------------------------------------------------------------------------------
@@ -142,12 +142,13 @@ def by_id(records: list[dict[str, Any]], field: str = "id") -> list[dict[str, An
 
 
 def check_mesh(relays: list[dict[str, Any]], tunnels: list[dict[str, Any]]) -> dict[str, Any]:
-    """Section 2, Mesh: duplicates, keys, then every tunnel's endpoints."""
+    """Section 2, Mesh: duplicates (ids, then pairs), keys, then every tunnel's endpoints."""
     relays = by_id(relays)
     tunnels = by_id(tunnels)
-    for r in relays:
-        if _lift_x(int.from_bytes(r["key"], "big")) is None:
-            raise Rejected("TAPROOT_INVALID_KEY")
+    pairs = [(id_key(t["a"]), id_key(t["b"])) for t in tunnels]
+    if len(set(pairs)) != len(pairs):
+        raise Rejected("SECTION_DUPLICATE_KEY")
+    check_keys(relays)
     index = {r["id"]: r for r in relays}
     for t in tunnels:
         for end in ("a", "b"):
@@ -157,6 +158,12 @@ def check_mesh(relays: list[dict[str, Any]], tunnels: list[dict[str, Any]]) -> d
             if t["kind"] not in relay["kinds"]:
                 raise Rejected("NETFLOW_KIND_UNSUPPORTED")
     return {"relays": relays, "tunnels": tunnels}
+
+
+def check_keys(relays: list[dict[str, Any]]) -> None:
+    for r in relays:
+        if _lift_x(int.from_bytes(r["key"], "big")) is None:
+            raise Rejected("TAPROOT_INVALID_KEY")
 
 
 def mesh_hash(mesh: dict[str, Any]) -> bytes:
@@ -197,17 +204,15 @@ def _verify(key: bytes, sig: bytes, digest: bytes) -> bool:
 def verify_receipts(
     mesh: dict[str, Any], epoch: dict[str, Any], receipts: list[dict[str, Any]]
 ) -> list[tuple[dict[str, Any], bytes]]:
-    """Section 4: the receipts in canonical order with their digests, or the first fault."""
-    # ASSUMPTION: the bound on the number of receipts is checked first in section 4.
-    if len(receipts) > MAX_RECEIPTS:
-        raise Rejected("INT_OUT_OF_RANGE")
+    """Section 4: the receipts in canonical order with their digests, or the first fault.
+    (Their number was bounded when they were read, section 2.)"""
     relays = {r["id"]: r for r in mesh["relays"]}
     tunnels = {t["id"]: t for t in mesh["tunnels"]}
     out: list[tuple[dict[str, Any], bytes]] = []
     for r in canonical(receipts):
         if r["end_ms"] <= r["start_ms"]:
             raise Rejected("NETFLOW_INTERVAL_INVALID")
-        if r["start_ms"] < epoch["start_ms"] or r["end_ms"] > epoch["end_ms"]:
+        if r["start_ms"] < epoch["start_ms"] or r["end_ms"] - 1 > epoch["end_ms"]:
             raise Rejected("NETFLOW_OUT_OF_EPOCH")
         tunnel = tunnels.get(r["tunnel"])
         if tunnel is None:
@@ -302,10 +307,9 @@ def settle(
 def check_epoch(
     mesh: dict[str, Any], record: dict[str, Any], pool: int, receipts: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """Section 6, "Checking a recorded epoch"."""
-    # ASSUMPTION: the epoch built from the record obeys section 2 (`end_ms > start_ms`,
-    # INT_OUT_OF_RANGE), checked before sections 4 to 6.
-    if record["window_end_ms"] <= record["window_start_ms"]:
+    """Section 6, "Checking a recorded epoch" (the pool was read before): the epoch
+    built from the record obeys section 2, then sections 4 to 6 and the comparison."""
+    if record["window_end_ms"] < record["window_start_ms"]:
         raise Rejected("INT_OUT_OF_RANGE")
     epoch = make_epoch(record["id"], record["node_id"], record["window_start_ms"],
                        record["window_end_ms"], pool)  # fmt: skip
@@ -319,9 +323,8 @@ def check_epoch(
 
 
 def read_regions(v: Any) -> list[str]:
-    regions = [k_id(x, True) for x in _list(v)]
-    _sorted_unique(regions)
-    return regions
+    """A sorted-list of spec 5 of 0 to 1,000 identifiers (id order is code point order)."""
+    return list(k_sorted_list(k_id, 0, MAX_REGIONS)(v, True))
 
 
 def read_request(obj: Any) -> dict[str, Any]:
@@ -337,7 +340,6 @@ def read_request(obj: Any) -> dict[str, Any]:
 def read_policy(obj: Any) -> dict[str, Any]:
     if obj is None:
         return DEFAULT_POLICY
-    # ASSUMPTION: a policy given has all its members (the defaults apply to `null` only).
     exact_fields(obj, ["weights", "capacity_ceiling_bps", "latency_ceiling_ms"])
     exact_fields(obj["weights"], WEIGHTS)
     weights = {w: k_uint(0, 1000)(obj["weights"][w], True) for w in WEIGHTS}
@@ -368,10 +370,10 @@ def select(
     policy: dict[str, Any],
     statuses: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """Section 7: the ranking {ranked, excluded} in the JSON form of the vectors."""
+    """Section 7: the checks, then the ranking {ranked, excluded} in the JSON form of the
+    vectors."""
     relays = by_id(relays)
-    # ASSUMPTION: all statuses are read first; then a relay named twice (in id order),
-    # then a status of an unknown relay (in id order).
+    check_keys(relays)
     statuses = by_id(statuses, "relay")
     known = {r["id"] for r in relays}
     for s in statuses:
@@ -421,16 +423,15 @@ def select(
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
     """One vector of schema ailee_netflow_v1: its `expected`, or Rejected(code)."""
     operation = case["operation"]
-    relays = read_list(case["relays"], read_relay)
+    relays = read_list(case["relays"], read_relay, MAX_RELAYS)
     if operation == "select":
-        by_id(relays)
         request = read_request(case["request"])
         policy = read_policy(case["policy"])
-        statuses = read_list(case["statuses"], read_status)
+        statuses = read_list(case["statuses"], read_status, MAX_STATUSES)
         return select(relays, request, policy, statuses)
-    tunnels = read_list(case["tunnels"], read_tunnel)
+    tunnels = read_list(case["tunnels"], read_tunnel, MAX_TUNNELS)
     mesh = check_mesh(relays, tunnels)
-    receipts = read_list(case["receipts"], read_receipt)
+    receipts = read_list(case["receipts"], read_receipt, MAX_RECEIPTS)
     if operation == "settle":
         return settle(mesh, read_epoch(case["epoch"]), receipts)
     if operation == "check":
