@@ -710,19 +710,18 @@ def _run_netflow(test: dict[str, Any]) -> None:
     operation = test.get("operation")
     expected = test.get("expected")
     if operation == "select":
-        policy, statuses = test.get("policy"), items("statuses")
+        # The list readers check each list's size before reading its elements.
+        policy = test.get("policy")
         ranking = netflow.rank_relays(
-            [netflow.relay_from_json(r, f"relays[{k}]") for k, r in enumerate(items("relays"))],
+            netflow.relays_from_json(test.get("relays")),
             netflow.request_from_json(test.get("request")),
             None if policy is None else netflow.selection_policy_from_json(policy),
-            [netflow.status_from_json(s, f"statuses[{k}]") for k, s in enumerate(statuses)],
+            netflow.statuses_from_json(test.get("statuses")),
         )
         _expect(netflow.ranking_to_json(ranking) == expected, "ranking differs")
         return
     mesh = netflow.mesh_from_json(items("relays"), items("tunnels"))
-    receipts = [
-        netflow.receipt_from_json(r, f"receipts[{k}]") for k, r in enumerate(items("receipts"))
-    ]
+    receipts = netflow.receipts_from_json(test.get("receipts"))
     if operation == "settle":
         settlement = netflow.settle(netflow.epoch_from_json(test.get("epoch")), mesh, receipts)
     elif operation == "check":
