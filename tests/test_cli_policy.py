@@ -74,6 +74,16 @@ def test_format_option_overrides_the_suffix(
         ("p.toml", "[bridge]\nmin_signer = 2\n", "POLICY_UNKNOWN_KEY: bridge.min_signer: "),
         ("p.yaml", "mode: on\n", "POLICY_YAML_FEATURE: line 1, column 7: "),
         ("p.json", '{"mode": "live", "mode": "live"}', "POLICY_DUPLICATE_KEY: mode: "),
+        ("p.json", '{"a b": 1}', 'POLICY_UNKNOWN_KEY: ["a b"]: unknown key'),
+        ("p.toml", "a = {x = 1, x = 2}\n", "POLICY_DUPLICATE_KEY: line 1, column 18: "),
+        ("p.yaml", "mode: live\nstep_ms: 5\x07\n",
+         "POLICY_SYNTAX: line 2, column 11: control character U+0007"),
+        ("p.yaml", "bitcoin:\n  1: x\n", "POLICY_WRONG_TYPE: bitcoin (line 2, column 3): "),
+        ("p.yaml", "signals:\n  - {name: tps, source: '', window_ms: 50}\n",
+         "POLICY_OUT_OF_RANGE: signals[0].source: 0 characters, not in [1, 256]"),
+        ("p.yaml", "signals:\n  - {name: tps, source: s, window_ms: 50}\npolicies:\n"
+         "  - {name: p, when: '(tps < 1) < heat', actions: [{type: t}]}\n",
+         "POLICY_EXPRESSION: policies[0].when: column 1: '<' compares numbers"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_3_with_code_and_path(

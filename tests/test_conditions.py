@@ -124,6 +124,55 @@ def test_unknown_identifier_with_its_column() -> None:
     assert info.value.message.startswith("column 10: unknown identifier 'heat'")
 
 
+# docs/policy.md 3.4: length, tokens, grammar, types, names; a type error points at
+# where the operand starts (its outermost '('); an unknown name at the name itself.
+PASSES = [
+    ("heat < 1 &&", ReasonCode.POLICY_EXPRESSION, 12),  # grammar before names
+    ("!a < 1 &&", ReasonCode.POLICY_EXPRESSION, 10),  # grammar before types
+    ("heat < < 1 &", ReasonCode.POLICY_EXPRESSION, 12),  # tokens before grammar
+    ("!a < 1", ReasonCode.POLICY_EXPRESSION, 2),
+    ("heat", ReasonCode.POLICY_EXPRESSION, 1),  # types before names
+    ("(heat)", ReasonCode.POLICY_EXPRESSION, 1),
+    ("(a < 1) < heat", ReasonCode.POLICY_EXPRESSION, 1),
+    ("(a < 1) < 2", ReasonCode.POLICY_EXPRESSION, 1),
+    ("((a < 1)) < 2", ReasonCode.POLICY_EXPRESSION, 1),
+    ("(5) && a < 1", ReasonCode.POLICY_EXPRESSION, 1),
+    ("a < 1 && (5)", ReasonCode.POLICY_EXPRESSION, 10),
+    ("a < (a < 1)", ReasonCode.POLICY_EXPRESSION, 5),
+    ("!(a)", ReasonCode.POLICY_EXPRESSION, 2),
+    ("!!a", ReasonCode.POLICY_EXPRESSION, 3),
+    ("((!(1))) < 2", ReasonCode.POLICY_EXPRESSION, 4),  # bottom-up: the inner fault first
+    ("!(5) && heat < 1", ReasonCode.POLICY_EXPRESSION, 2),
+    ("(heat) < 1", ReasonCode.POLICY_UNKNOWN_REFERENCE, 2),
+    ("a < 1 || (a < 2 && (heat < 1 || cold < 2))", ReasonCode.POLICY_UNKNOWN_REFERENCE, 21),
+    ("a < -" + "1" * 37, ReasonCode.POLICY_EXPRESSION, 5),  # a number's start, its sign
+    ("a < " + "1" * 37 + "x", ReasonCode.POLICY_EXPRESSION, 5),  # digits before what follows
+    ("", ReasonCode.POLICY_EXPRESSION, 1),
+]
+
+
+@pytest.mark.parametrize(("text", "code", "column"), PASSES)
+def test_checks_run_in_passes_over_the_whole_text(text: str, code: ReasonCode, column: int) -> None:
+    with pytest.raises(DecodeError) as info:
+        parse_condition(text, {"a"})
+    assert (info.value.code, info.value.message.partition(": ")[0]) == (code, f"column {column}")
+
+
+def test_a_name_keeps_its_own_column_inside_parentheses() -> None:
+    cond = parse_condition("((a)) < 1")
+    assert isinstance(cond, Compare)
+    assert cond.left == Name("a")
+    assert isinstance(cond.left, Name)
+    assert cond.left.column == 3
+
+
+def test_whitespace_of_every_kind_in_a_condition() -> None:
+    assert parse_condition("a\t<\r\n1") == c("<", "a", 1)
+    with pytest.raises(DecodeError) as info:
+        parse_condition("a < 1\x07")
+    assert info.value.message.startswith("column 6: unexpected character")
+
+
 def test_no_eval_ever() -> None:
     for text in ("__import__('os').system('true')", "a.b < 1", "a[0] < 1", "f(a) < 1"):
         with pytest.raises(DecodeError):

@@ -42,6 +42,7 @@ from ailee.safety import BreakerPolicy
 from ailee.scheduling import Policy as SchedulePolicy
 from ailee.state import FederationConfig
 from tests.helpers import EXAMPLES
+from tests.independent import reference_policy
 
 #: The hash of examples/policy.{yaml,json,toml} (also in vectors/policy.json).
 EXAMPLE_HASH = "bb0b20f34a4419002390cec6e67435ff8ee71c0822895fc21372537646bb9948"
@@ -307,7 +308,7 @@ ERRORS = [
     ("json", '{"signals": [{"name": "time", "source": "s", "window_ms": 50}]}',
      ReasonCode.POLICY_BAD_VALUE, "signals[0].name"),
     ("json", '{"signals": [{"name": "a", "source": "", "window_ms": 50}]}',
-     ReasonCode.POLICY_BAD_VALUE, "signals[0].source"),
+     ReasonCode.POLICY_OUT_OF_RANGE, "signals[0].source"),
     ("json", '{"signals": [{"name": "a", "source": "x\\u0007", "window_ms": 50}]}',
      ReasonCode.POLICY_BAD_VALUE, "signals[0].source"),
     ("json", '{"mode": "\\ud800"}', ReasonCode.POLICY_BAD_VALUE, "mode"),
@@ -354,6 +355,199 @@ ERRORS = [
      "a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a"),
     ("json", '{"a": "' + "x" * MAX_POLICY_BYTES + '"}', ReasonCode.INPUT_TOO_LARGE, "$"),
 ]  # fmt: skip
+
+# The findings of the second implementation (docs/policy.md as revised): each a case
+# the first text left open.
+DECIDED = [
+    # 1.3: every TOML message of a key defined twice
+    ("toml", "a = {x = 1, x = 2}\n", ReasonCode.POLICY_DUPLICATE_KEY, "line 1, column 18"),
+    ("toml", "[a.b]\n[a]\nb.c = 1\n", ReasonCode.POLICY_DUPLICATE_KEY, "line 3, column 8"),
+    ("toml", "a = {x = 1}\na.y = 2\n", ReasonCode.POLICY_DUPLICATE_KEY, "line 2, column 8"),
+    ("toml", "a = []\n[[a]]\n", ReasonCode.POLICY_DUPLICATE_KEY, "line 2, column 4"),
+    ("toml", "a = 1\n[a]\n", ReasonCode.POLICY_DUPLICATE_KEY, "line 2, column 3"),
+    ("toml", "a = 1\na.b = 2\n", ReasonCode.POLICY_DUPLICATE_KEY, "line 2, column 8"),
+    ("toml", "[a]\nb.c = 1\n[a.b]\n", ReasonCode.POLICY_DUPLICATE_KEY, "line 3, column 5"),
+    # 1.4: the text (in document order) before the tree
+    ("yaml", "mode: live\nmode: on\n", ReasonCode.POLICY_YAML_FEATURE, "line 2, column 7"),
+    ("yaml", "mode: on\nmode: live\n", ReasonCode.POLICY_YAML_FEATURE, "line 1, column 7"),
+    ("yaml", "mode: on\nx: [\n", ReasonCode.POLICY_YAML_FEATURE, "line 1, column 7"),
+    ("yaml", "a: b: c\nmode: on\n", ReasonCode.POLICY_SYNTAX, "line 1, column 5"),
+    ("yaml", "a: !!str x\nb: [\n", ReasonCode.POLICY_YAML_FEATURE, "line 1, column 4"),
+    ("yaml", "a: 1\nb: *x\n", ReasonCode.POLICY_YAML_FEATURE, "line 2, column 4"),
+    ("yaml", 'mode: live\nmode: "\\ud800"\n', ReasonCode.POLICY_DUPLICATE_KEY, "mode"),
+    ("yaml", "mode: on\n1: x\n", ReasonCode.POLICY_YAML_FEATURE, "line 1, column 7"),
+    ("yaml", "1: x\nmode: on\n", ReasonCode.POLICY_YAML_FEATURE, "line 2, column 7"),
+    # 1.4: numbers
+    ("yaml", "privacy: {epsilon: -.5}\n", ReasonCode.POLICY_WRONG_TYPE, "privacy.epsilon"),
+    ("yaml", "privacy: {epsilon: +.5}\n", ReasonCode.POLICY_WRONG_TYPE, "privacy.epsilon"),
+    ("yaml", "privacy: {epsilon: -.nan}\n", ReasonCode.POLICY_WRONG_TYPE, "privacy.epsilon"),
+    ("yaml", "privacy: {epsilon: .iNf}\n", ReasonCode.POLICY_WRONG_TYPE, "privacy.epsilon"),
+    ("yaml", "step_ms: 1.e+5\n", ReasonCode.POLICY_WRONG_TYPE, "step_ms"),
+    ("yaml", "step_ms: 08\n", ReasonCode.POLICY_WRONG_TYPE, "step_ms"),
+    ("yaml", "step_ms: 00\n", ReasonCode.POLICY_YAML_FEATURE, "line 1, column 10"),
+    ("yaml", "privacy: {epsilon: 0.%s1}\n" % ("0" * 40), ReasonCode.POLICY_BAD_VALUE,
+     "privacy.epsilon"),
+    ("yaml", "privacy: {epsilon: %s.5}\n" % ("9" * 41), ReasonCode.POLICY_OUT_OF_RANGE,
+     "privacy.epsilon"),
+    ("yaml", "zzz: %s.5\n" % ("9" * 41), ReasonCode.POLICY_UNKNOWN_KEY, "zzz"),
+    # 1.4: control characters, at PyYAML's line and column
+    ("yaml", "mode: live\x07\n", ReasonCode.POLICY_SYNTAX, "line 1, column 11"),
+    ("yaml", "mode: live\r\nx: 1\x07\n", ReasonCode.POLICY_SYNTAX, "line 2, column 5"),
+    ("yaml", "a: 1\rb: 2\x00\n", ReasonCode.POLICY_SYNTAX, "line 2, column 5"),
+    ("yaml", "a: 1\x85b: 2\x7f\n", ReasonCode.POLICY_SYNTAX, "line 2, column 5"),
+    ("yaml", "a: \"\u2029\"\nb: 2\ufffe\n", ReasonCode.POLICY_SYNTAX, "line 3, column 5"),
+    ("yaml", "a: \ufeffb\x9f\n", ReasonCode.POLICY_SYNTAX, "line 1, column 5"),
+    ("yaml", "mode: on\nx: 1\x07\n", ReasonCode.POLICY_SYNTAX, "line 2, column 5"),
+    # 1.5: the tree, before validation, in every format
+    ("yaml", 'mood: "\\ud800"\n', ReasonCode.POLICY_BAD_VALUE, "mood"),
+    ("yaml", '"\\ud800": 1\n', ReasonCode.POLICY_BAD_VALUE, '["\\ud800"]'),
+    ("json", '{"\\ud800": 1}', ReasonCode.POLICY_BAD_VALUE, '["\\ud800"]'),
+    ("json", '{"signals": [{"name": "\\udfff"}]}', ReasonCode.POLICY_BAD_VALUE,
+     "signals[0].name"),
+    ("toml", 'mode = "\\ud800"\n', ReasonCode.POLICY_SYNTAX, "line 1, column 15"),
+    ("toml", "mood = 1979-05-27\n", ReasonCode.POLICY_WRONG_TYPE, "mood"),
+    ("toml", "[bitcoin]\nx = 07:32:00\n", ReasonCode.POLICY_WRONG_TYPE, "bitcoin.x"),
+    ("yaml", "bitcoin:\n  1: x\n", ReasonCode.POLICY_WRONG_TYPE, "bitcoin (line 2, column 3)"),
+    ("yaml", "signals:\n  - {true: x}\n", ReasonCode.POLICY_WRONG_TYPE,
+     "signals[0] (line 2, column 6)"),
+    ("yaml", "? [a]\n: x\n", ReasonCode.POLICY_WRONG_TYPE, "$ (line 1, column 3)"),
+    ("json", '{"zzz": ' + "9" * 41 + "}", ReasonCode.POLICY_OUT_OF_RANGE, "zzz"),
+    ("json", '{"zzz": -' + "9" * 40 + "}", ReasonCode.POLICY_UNKNOWN_KEY, "zzz"),
+    ("yaml", "zzz: +" + "9" * 40 + "\n", ReasonCode.POLICY_UNKNOWN_KEY, "zzz"),
+    ("yaml", "zzz: +" + "9" * 41 + "\n", ReasonCode.POLICY_OUT_OF_RANGE, "zzz"),
+    ("toml", "zzz = " + "9" * 41 + "\n", ReasonCode.POLICY_OUT_OF_RANGE, "zzz"),
+    ("toml", "zzz = 1_" + "0" * 40 + "\n", ReasonCode.POLICY_OUT_OF_RANGE, "zzz"),
+    ("toml", "step_ms = " + "9" * 4301 + "\n", ReasonCode.POLICY_SYNTAX, "$"),
+    ("json", '{"zzz": ' + "9" * 1_000_000 + "}", ReasonCode.POLICY_OUT_OF_RANGE, "zzz"),
+    ("yaml", "zzz: " + "9" * 1_000_000 + "\n", ReasonCode.POLICY_OUT_OF_RANGE, "zzz"),
+    # 2.1: paths
+    ("json", '{"a b": 1}', ReasonCode.POLICY_UNKNOWN_KEY, '["a b"]'),
+    ("json", '{"": 1}', ReasonCode.POLICY_UNKNOWN_KEY, '[""]'),
+    ("json", '{"bitcoin": {"": 1}}', ReasonCode.POLICY_UNKNOWN_KEY, 'bitcoin[""]'),
+    ("json", '{"a:b": 1}', ReasonCode.POLICY_UNKNOWN_KEY, '["a\\u003ab"]'),
+    ("json", '{"\u00e9": 1}', ReasonCode.POLICY_UNKNOWN_KEY, '["\\u00e9"]'),
+    ("yaml", "a b: 1\na b: 2\n", ReasonCode.POLICY_DUPLICATE_KEY, '["a b"]'),
+    # 2.2: null is a value; rules after fields and items; name lists item by item
+    ("yaml", "bitcoin:\n", ReasonCode.POLICY_WRONG_TYPE, "bitcoin"),
+    ("yaml", "step_ms: ~\n", ReasonCode.POLICY_WRONG_TYPE, "step_ms"),
+    ("json", '{"fl": {"rule": null}}', ReasonCode.POLICY_WRONG_TYPE, "fl.rule"),
+    ("yaml", "bridge: {pegin_min: 10, pegin_max: 9, pegout_fee_min: 2, pegout_fee_max: 1}\n",
+     ReasonCode.POLICY_INCONSISTENT, "bridge.pegin_max"),
+    ("yaml", "bridge: {pegin_min: 10, pegin_max: 9, pegout_fee_max: true}\n",
+     ReasonCode.POLICY_WRONG_TYPE, "bridge.pegout_fee_max"),
+    ("yaml", "breakers: {max_latency_ms: 100, warn_latency_ms: 200, min_collateral_ppm: 960000}\n",
+     ReasonCode.BREAKER_POLICY_INVALID, "breakers.warn_latency_ms"),
+    ("yaml", "breakers: {min_collateral_ppm: 960000, max_spv_failure_ppm: 2000000}\n",
+     ReasonCode.POLICY_OUT_OF_RANGE, "breakers.max_spv_failure_ppm"),
+    ("yaml", "breakers: {min_peers: '8'}\n", ReasonCode.POLICY_WRONG_TYPE, "breakers.min_peers"),
+    ("yaml", SIGNALS + "metrics:\n  - {name: m, type: mean, signals: [tps, tps, heat], "
+     "window_ms: 50, stride_ms: 50}\n", ReasonCode.POLICY_DUPLICATE_NAME, "metrics[0].signals[1]"),
+    ("yaml", "outputs:\n  - {type: csv, path: o, fields: [time, time, zz]}\n",
+     ReasonCode.POLICY_DUPLICATE_NAME, "outputs[0].fields[1]"),
+    ("yaml", "outputs:\n  - {type: csv, path: o, fields: [zz, time, time]}\n",
+     ReasonCode.POLICY_UNKNOWN_REFERENCE, "outputs[0].fields[0]"),
+    ("yaml", SIGNALS + "policies:\n  - {name: p, when: 'tps<1', actions: [{type: t}]}\n"
+     "pipelines:\n  - {name: q, enabled: true, policies: [p, p, zz]}\n",
+     ReasonCode.POLICY_DUPLICATE_NAME, "pipelines[0].policies[1]"),
+    ("yaml", "pipelines:\n  - {name: p, enabled: true}\n  - {name: p, enabled: 1}\n",
+     ReasonCode.POLICY_WRONG_TYPE, "pipelines[1].enabled"),
+    ("yaml", "outputs:\n  - {type: csv, path: o}\n  - {type: csv, path: o, fields: [zz]}\n",
+     ReasonCode.POLICY_UNKNOWN_REFERENCE, "outputs[1].fields[0]"),
+    ("yaml", SIGNALS + "policies:\n  - {name: p, when: 'tps<1', actions: [{type: t}]}\n"
+     "  - {name: p, when: 'tps<1', actions: [{type: 5}]}\n", ReasonCode.POLICY_WRONG_TYPE,
+     "policies[1].actions[0].type"),
+    # 2.3: the order of each kind's checks
+    ("json", '{"signals": [{"name": "a", "source": "%s\\u0007", "window_ms": 50}]}' % ("x" * 256),
+     ReasonCode.POLICY_OUT_OF_RANGE, "signals[0].source"),
+    ("json", '{"outputs": [{"type": "csv", "path": ""}]}', ReasonCode.POLICY_OUT_OF_RANGE,
+     "outputs[0].path"),
+    ("json", '{"signals": [{"name": "", "source": "s", "window_ms": 50}]}',
+     ReasonCode.POLICY_BAD_VALUE, "signals[0].name"),
+    ("json", '{"privacy": {"epsilon": -1e-41}}', ReasonCode.POLICY_BAD_VALUE, "privacy.epsilon"),
+    ("json", '{"privacy": {"epsilon": -1e41}}', ReasonCode.POLICY_OUT_OF_RANGE,
+     "privacy.epsilon"),
+    ("json", '{"privacy": {"delta": 2e-19}}', ReasonCode.POLICY_BAD_VALUE, "privacy.delta"),
+    ("json", '{"privacy": {"delta": -2e-19}}', ReasonCode.POLICY_OUT_OF_RANGE, "privacy.delta"),
+    ("json", '{"privacy": {"epsilon": 0e-999}}', ReasonCode.POLICY_OUT_OF_RANGE,
+     "privacy.epsilon"),
+    ("json", '{"bridge": {"min_threshold_ratio": 2.0000001}}', ReasonCode.POLICY_OUT_OF_RANGE,
+     "bridge.min_threshold_ratio"),
+    ("json", '{"bridge": {"min_threshold_ratio": -1e-41}}', ReasonCode.POLICY_BAD_VALUE,
+     "bridge.min_threshold_ratio"),
+    ("json", '{"bridge": {"min_threshold_ratio": 1e40}}', ReasonCode.POLICY_OUT_OF_RANGE,
+     "bridge.min_threshold_ratio"),
+    # 2.14: args in code-point order, the key before the value; when
+    ("yaml", SIGNALS + "policies:\n  - {name: p, when: 'tps<1', actions: [{type: t, args: "
+     "{z: 0.5, \"b c\": 1}}]}\n", ReasonCode.POLICY_BAD_VALUE,
+     'policies[0].actions[0].args["b c"]'),
+    ("yaml", SIGNALS + "policies:\n  - {name: p, when: 'tps<1', actions: [{type: t, args: "
+     "{a: 0.5, Z: x}}]}\n", ReasonCode.POLICY_WRONG_TYPE, "policies[0].actions[0].args.a"),
+    ("yaml", SIGNALS + "policies:\n  - {name: p, when: '', actions: [{type: t}]}\n",
+     ReasonCode.POLICY_EXPRESSION, "policies[0].when"),
+    ("yaml", SIGNALS + "policies:\n  - {name: p, when: ~, actions: [{type: t}]}\n",
+     ReasonCode.POLICY_WRONG_TYPE, "policies[0].when"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fmt", "text", "code", "path"), DECIDED)
+def test_decided_cases_have_their_code_and_path(
+    fmt: str, text: str, code: ReasonCode, path: str
+) -> None:
+    error = fails(text, fmt)
+    assert (error.code, path_of(error)) == (code, path), error.message
+
+
+@pytest.mark.parametrize(("fmt", "text", "code", "path"), DECIDED)
+def test_the_second_implementation_agrees_on_the_decided_cases(
+    fmt: str, text: str, code: ReasonCode, path: str
+) -> None:
+    with pytest.raises(reference_policy.PolicyError) as info:
+        reference_policy.check(text.encode(), fmt)
+    assert (info.value.code, info.value.path) == (code.value, path), str(info.value)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
+     ".nan", ".NaN", ".NAN"],
+)  # fmt: skip
+def test_the_twelve_yaml_non_finite_spellings(spelling: str) -> None:
+    tree = load_policy_tree(f"x: {spelling}\n", "yaml")
+    assert isinstance(tree["x"], Decimal)
+    assert not tree["x"].is_finite()
+    error = fails(f"privacy: {{epsilon: {spelling}}}\n", "yaml")
+    assert (error.code, path_of(error)) == (ReasonCode.POLICY_BAD_VALUE, "privacy.epsilon")
+
+
+def test_yaml_numbers_as_pyyaml_reads_them() -> None:
+    tree = load_policy_tree("a: +50\nb: .5\nc: -.5\nd: 1.\ne: -0\nf: 1.5e+3\n", "yaml")
+    assert tree == {"a": 50, "b": Decimal("0.5"), "c": "-.5", "d": 1, "e": 0, "f": 1500}
+    assert policy_hash(parse_policy("step_ms: +50\n", "yaml")) == policy_hash(Policy())
+
+
+def test_canonical_keys_are_the_files_with_ppm_values() -> None:
+    policy = parse_policy("fl: {rule: trimmed_mean, params: {beta: 0.1}}\n", "yaml")
+    value = policy_to_cbor_value(policy)
+    assert value["fl"] == {"rule": "trimmed_mean", "params": {"beta": 100_000}}
+    assert value["bridge"]["min_threshold_ratio"] == 500_000
+    assert "min_threshold_ratio_ppm" not in value["bridge"]
+    assert '"beta": 0.1' in policy_to_json(policy)
+
+
+def test_a_tree_built_by_hand_is_held_to_the_same_limits() -> None:
+    for value in (10**40, -(10**5000)):
+        error = _tree_fails({"step_ms": value})
+        assert (error.code, path_of(error)) == (ReasonCode.POLICY_OUT_OF_RANGE, "step_ms")
+        error = _tree_fails({"scheduler": {"min_reputation": value}})
+        assert error.code == ReasonCode.POLICY_OUT_OF_RANGE
+    error = _tree_fails({"signals": [{"name": "a", "source": "", "window_ms": 50}]})
+    assert error.code == ReasonCode.POLICY_OUT_OF_RANGE
+
+
+def _tree_fails(tree: Any) -> DecodeError:
+    with pytest.raises(DecodeError) as info:
+        policy_from_tree(tree)
+    return info.value
 
 
 @pytest.mark.parametrize(("fmt", "text", "code", "path"), ERRORS)
@@ -578,6 +772,8 @@ def test_control_characters_are_a_syntax_error_not_a_crash(fmt: str) -> None:
         with pytest.raises(DecodeError) as info:
             parse_policy(f"version: 1{char}\n".encode(), fmt)
         assert info.value.code is ReasonCode.POLICY_SYNTAX
+        if fmt == "yaml":  # at the character, as PyYAML counts lines and columns
+            assert path_of(info.value) == "line 1, column 11"
 
 
 @settings(max_examples=300, deadline=None)
@@ -595,3 +791,56 @@ def test_mutated_examples_fail_only_with_reason_codes(fmt: str, data: st.DataObj
             text = text[:at] + data.draw(st.characters(codec="utf-8")) + text[at:]
     with contextlib.suppress(AileeError):
         parse_policy(text.encode(), fmt)
+
+
+def _outcome(text: bytes, fmt: str) -> tuple[str, str, str | None]:
+    """ailee's result: ("OK", hash) or (code, path, the condition column if any)."""
+    try:
+        return ("OK", policy_hash(parse_policy(text, fmt)).hex(), None)
+    except DecodeError as exc:
+        path, _, reason = exc.message.partition(": ")
+        column = reason.split(":", 1)[0] if reason.startswith("column ") else None
+        return (exc.code.value, path, column)
+
+
+def _reference_outcome(text: bytes, fmt: str) -> tuple[str, str, str | None]:
+    try:
+        return ("OK", reference_policy.check(text, fmt).hex(), None)
+    except reference_policy.PolicyError as exc:
+        column = None if exc.column is None else f"column {exc.column}"
+        return (exc.code, exc.path, column)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["yaml", "json", "toml"]), st.data())
+def test_mutated_examples_fail_alike_in_the_second_implementation(
+    fmt: str, data: st.DataObject
+) -> None:
+    """The same code, path and column as the implementation written from the text."""
+    text = example(fmt).decode()
+    pieces = [
+        *"{}[]:,\"'#=-. \n\t0123456789&|<>!()",
+        "\x07",
+        "\u2028",
+        "on",
+        "~",
+        "&a",
+        "*a",
+        "!!str",
+        "<<",
+        "1e5",
+        ".Inf",
+        "-.5",
+        "null",
+        "1979-05-27",
+        "\\ud800",
+        "9" * 41,
+    ]
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(text)))
+        if data.draw(st.booleans()) and text:
+            text = text[:at] + text[at + data.draw(st.integers(1, 3)) :]
+        else:
+            text = text[:at] + data.draw(st.sampled_from(pieces)) + text[at:]
+    raw = text.encode()
+    assert _outcome(raw, fmt) == _reference_outcome(raw, fmt)

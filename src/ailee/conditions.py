@@ -16,10 +16,12 @@ Grammar (EBNF; whitespace is space, tab, CR or LF, and separates tokens)::
     identifier = ( letter | "_" ) , { letter | digit | "_" } ;   (* ASCII, <= 64 *)
 
 Precedence, tightest first: ``!``, the comparisons (non-associative: ``a < b < c``
-is an error), ``&&``, ``||``. Types are checked while parsing: a comparison compares
-two numeric operands (numbers or identifiers) and gives a truth value; ``!``, ``&&``
-and ``||`` take truth values; a condition is a truth value. So ``!a < 1`` (``!``
-applied to a number), a bare ``a`` and ``a < 1 < 2`` are errors.
+is an error), ``&&``, ``||``. A comparison compares two numeric operands (numbers or
+identifiers) and gives a truth value; ``!``, ``&&`` and ``||`` take truth values; a
+condition is a truth value. So ``!a < 1`` (``!`` applied to a number), a bare ``a``
+and ``a < 1 < 2`` are errors. The whole text's syntax is checked first, then the
+types, then the names (``docs/policy.md`` section 3.4): fix the syntax, then the
+meaning.
 
 Trees are normal: nested ``&&`` (or ``||``) chains are flattened into one
 :class:`And` (or :class:`Or`) of two or more operands, parentheses leave no trace,
@@ -29,7 +31,8 @@ binary operator, numbers in plain decimal without trailing zeros), and
 ``parse_condition(format_condition(c)) == c`` for every tree.
 
 Errors are :class:`~ailee.errors.DecodeError` with the message ``column N: ...``
-(``N`` is the 1-based position, in characters, in the text):
+(``N`` is the 1-based position, in characters, in the text; for a type error, where
+the offending operand starts, its outermost ``(`` if parenthesised):
 ``POLICY_EXPRESSION`` for syntax, type and limit errors, ``POLICY_UNKNOWN_REFERENCE``
 for an identifier that is not among the declared names.
 
@@ -244,16 +247,30 @@ def _number_text(match: re.Match[str], column: int) -> str:
     return match.group()
 
 
-# --- parsing ------------------------------------------------------------------------------
+# --- parsing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """A node as parsed, before types are checked: ``kind`` is ``num``, ``id``,
+    ``cmp``, ``not``, ``and`` or ``or``; ``column`` is where the operand starts in the
+    text (its outermost ``(`` when parenthesised); ``at`` is an identifier's own
+    column; ``text`` the operator, identifier or number."""
+
+    kind: str
+    column: int
+    text: str = ""
+    children: tuple[_Raw, ...] = ()
+    at: int = 0
 
 
 class _Parser:
-    """Recursive descent over the token list; depth is bounded before each descent."""
+    """Recursive descent over the token list, grammar only (types and names are
+    checked afterwards, over the whole tree); depth is bounded before each descent."""
 
-    def __init__(self, text: str, names: Collection[str] | None) -> None:
+    def __init__(self, text: str) -> None:
         self.tokens = list(_tokens(text))
         self.pos = 0
-        self.names = names
 
     @property
     def token(self) -> _Token:
@@ -264,77 +281,59 @@ class _Parser:
         self.pos += 1
         return token
 
-    def parse(self) -> Condition:
-        start = self.token
+    def at_op(self, *ops: str) -> bool:
+        return self.token.kind == "op" and self.token.text in ops
+
+    def parse(self) -> _Raw:
         node = self.disjunct(0)
         if self.token.kind != "end":
             raise _error(self.token.column, f"unexpected {_describe(self.token)}")
-        return _as_condition(node, start.column)
+        return node
 
-    def disjunct(self, depth: int) -> Condition | Operand:
-        start = self.token
-        first = self.conjunct(depth)
-        if not (self.token.kind == "op" and self.token.text == "||"):
-            return first
-        operands = [_as_condition(first, start.column)]
-        while self.token.kind == "op" and self.token.text == "||":
+    def disjunct(self, depth: int) -> _Raw:
+        operands = [self.conjunct(depth)]
+        while self.at_op("||"):
             self.take()
-            at = self.token
-            operands.append(_as_condition(self.conjunct(depth), at.column))
-        return Or(_flatten(operands, Or))
+            operands.append(self.conjunct(depth))
+        return (
+            operands[0]
+            if len(operands) == 1
+            else _Raw("or", operands[0].column, "||", tuple(operands))
+        )
 
-    def conjunct(self, depth: int) -> Condition | Operand:
-        start = self.token
-        first = self.comparison(depth)
-        if not (self.token.kind == "op" and self.token.text == "&&"):
-            return first
-        operands = [_as_condition(first, start.column)]
-        while self.token.kind == "op" and self.token.text == "&&":
+    def conjunct(self, depth: int) -> _Raw:
+        operands = [self.comparison(depth)]
+        while self.at_op("&&"):
             self.take()
-            at = self.token
-            operands.append(_as_condition(self.comparison(depth), at.column))
-        return And(_flatten(operands, And))
+            operands.append(self.comparison(depth))
+        return (
+            operands[0]
+            if len(operands) == 1
+            else _Raw("and", operands[0].column, "&&", tuple(operands))
+        )
 
-    def unary(self, depth: int) -> Condition | Operand:
-        if self.token.kind == "op" and self.token.text == "!":
-            bang = self.take()
-            if depth + 1 > MAX_CONDITION_DEPTH:
-                raise _error(bang.column, f"nested deeper than {MAX_CONDITION_DEPTH}")
-            at = self.token
-            operand = self.unary(depth + 1)
-            if isinstance(operand, Number | Name):
-                raise _error(at.column, "'!' needs a condition, not a number (write !(a < b))")
-            return Not(operand)
-        return self.primary(depth)
-
-    def comparison(self, depth: int) -> Condition | Operand:
-        start = self.token
+    def comparison(self, depth: int) -> _Raw:
         left = self.unary(depth)
-        if not (self.token.kind == "op" and self.token.text in COMPARISONS):
+        if not self.at_op(*COMPARISONS):
             return left
         op = self.take()
-        at = self.token
         right = self.unary(depth)
-        if not isinstance(left, Number | Name):
-            raise _error(start.column, f"{op.text!r} compares numbers, not conditions")
-        if not isinstance(right, Number | Name):
-            raise _error(at.column, f"{op.text!r} compares numbers, not conditions")
-        if self.token.kind == "op" and self.token.text in COMPARISONS:
+        if self.at_op(*COMPARISONS):
             raise _error(self.token.column, "comparisons do not chain; use && between them")
-        return Compare(op.text, left, right)
+        return _Raw("cmp", left.column, op.text, (left, right))
 
-    def primary(self, depth: int) -> Condition | Operand:
+    def unary(self, depth: int) -> _Raw:
+        if not self.at_op("!"):
+            return self.primary(depth)
+        bang = self.take()
+        if depth + 1 > MAX_CONDITION_DEPTH:
+            raise _error(bang.column, f"nested deeper than {MAX_CONDITION_DEPTH}")
+        return _Raw("not", bang.column, "!", (self.unary(depth + 1),))
+
+    def primary(self, depth: int) -> _Raw:
         token = self.take()
-        if token.kind == "num":
-            return Number(Fraction(token.text))
-        if token.kind == "id":
-            if self.names is not None and token.text not in self.names:
-                raise _error(
-                    token.column,
-                    f"unknown identifier {token.text!r} (not a declared signal or metric)",
-                    ReasonCode.POLICY_UNKNOWN_REFERENCE,
-                )
-            return Name(token.text, token.column)
+        if token.kind in ("num", "id"):
+            return _Raw(token.kind, token.column, token.text, at=token.column)
         if token.kind == "(":
             if depth + 1 > MAX_CONDITION_DEPTH:
                 raise _error(token.column, f"nested deeper than {MAX_CONDITION_DEPTH}")
@@ -342,7 +341,8 @@ class _Parser:
             closing = self.take()
             if closing.kind != ")":
                 raise _error(closing.column, f"expected ')', found {_describe(closing)}")
-            return inner
+            # The operand starts at its '(': a type error points there.
+            return _Raw(inner.kind, token.column, inner.text, inner.children, inner.at)
         raise _error(
             token.column, f"expected a number, an identifier or '(', found {_describe(token)}"
         )
@@ -352,13 +352,40 @@ def _describe(token: _Token) -> str:
     return "the end of the condition" if token.kind == "end" else repr(token.text)
 
 
-def _as_condition(node: Condition | Operand, column: int) -> Condition:
-    if isinstance(node, Number | Name):
-        raise _error(column, "a condition is needed here, not a lone number or identifier")
-    return node
+def _typed(node: _Raw) -> Condition | Operand:
+    """The tree of ``node`` with its types checked bottom-up: each operand (with
+    everything inside it) before the operator that takes it, operands left to right.
+    An error names the column where the offending operand starts."""
+    if node.kind == "num":
+        return Number(Fraction(node.text))
+    if node.kind == "id":
+        return Name(node.text, node.at)
+    if node.kind == "cmp":
+        left, right = (_operand(child, node.text) for child in node.children)
+        return Compare(node.text, left, right)
+    operands = tuple(_condition(child, node.text) for child in node.children)
+    if node.kind == "not":
+        return Not(operands[0])
+    return And(_flatten(operands, And)) if node.kind == "and" else Or(_flatten(operands, Or))
 
 
-def _flatten(operands: list[Condition], kind: type[And] | type[Or]) -> tuple[Condition, ...]:
+def _operand(node: _Raw, op: str) -> Operand:
+    value = _typed(node)
+    if not isinstance(value, Number | Name):
+        raise _error(node.column, f"{op!r} compares numbers, not conditions")
+    return value
+
+
+def _condition(node: _Raw, op: str) -> Condition:
+    value = _typed(node)
+    if isinstance(value, Number | Name):
+        if op == "!":
+            raise _error(node.column, "'!' needs a condition, not a number (write !(a < b))")
+        raise _error(node.column, "a condition is needed here, not a lone number or identifier")
+    return value
+
+
+def _flatten(operands: tuple[Condition, ...], kind: type[And] | type[Or]) -> tuple[Condition, ...]:
     result: list[Condition] = []
     for operand in operands:
         if isinstance(operand, kind):
@@ -368,18 +395,43 @@ def _flatten(operands: list[Condition], kind: type[And] | type[Or]) -> tuple[Con
     return tuple(result)
 
 
+def _names_in_order(condition: Condition) -> Iterator[Name]:
+    """Every identifier of ``condition``, in the order of the text."""
+    if isinstance(condition, Compare):
+        yield from (x for x in (condition.left, condition.right) if isinstance(x, Name))
+    elif isinstance(condition, Not):
+        yield from _names_in_order(condition.operand)
+    else:
+        for operand in condition.operands:
+            yield from _names_in_order(operand)
+
+
 def parse_condition(text: str, names: Collection[str] | None = None) -> Condition:
     """Parse ``text`` into its normal tree.
 
-    With ``names``, every identifier must be one of them (``POLICY_UNKNOWN_REFERENCE``
-    at its column). Text over :data:`MAX_CONDITION_CHARS`, nesting over
-    :data:`MAX_CONDITION_DEPTH`, syntax and type errors are ``POLICY_EXPRESSION``.
+    The checks run in four passes over the whole text, the first fault reported:
+    the length (:data:`MAX_CONDITION_CHARS`; reported at column 1,025), then the
+    syntax (tokens left to right, then the grammar, nesting over
+    :data:`MAX_CONDITION_DEPTH` included), then the types (bottom-up, at the column
+    where the offending operand starts), then the names: with ``names``, every
+    identifier, in text order, must be one of them (``POLICY_UNKNOWN_REFERENCE`` at
+    its column). Every other fault is ``POLICY_EXPRESSION``.
     """
     if not isinstance(text, str):
         raise DecodeError(ReasonCode.POLICY_EXPRESSION, "column 1: a condition is text")
     if len(text) > MAX_CONDITION_CHARS:
         raise _error(MAX_CONDITION_CHARS + 1, f"longer than {MAX_CONDITION_CHARS} characters")
-    return _Parser(text, names).parse()
+    raw = _Parser(text).parse()
+    condition = _condition(raw, "a condition")
+    if names is not None:
+        for name in _names_in_order(condition):
+            if name.name not in names:
+                raise _error(
+                    name.column,
+                    f"unknown identifier {name.name!r} (not a declared signal or metric)",
+                    ReasonCode.POLICY_UNKNOWN_REFERENCE,
+                )
+    return condition
 
 
 # --- printing -------------------------------------------------------------------------------

@@ -8,12 +8,14 @@ with a ``when`` condition, see :mod:`ailee.conditions`), ``pipelines`` and
 ``outputs``. Reading is three small steps, the same for every format:
 
 1. :func:`load_policy_tree`: the text (at most :data:`MAX_POLICY_BYTES` of UTF-8) is
-   parsed by its format's strict reader into one *plain tree* of ``dict`` (text
-   keys), ``list``, ``str``, ``int``, :class:`~decimal.Decimal`, ``bool`` and
-   ``None``. Numbers are exact (no float is ever made), duplicate keys are refused,
-   nesting is bounded (:data:`MAX_POLICY_DEPTH`), and YAML is restricted to a plain
-   subset (no anchors, aliases, merge keys, tags, YAML 1.1 booleans such as ``yes``,
-   non-decimal integers or timestamps).
+   read whole by its format's strict reader (syntax, nesting bounded by
+   :data:`MAX_POLICY_DEPTH`; YAML restricted to a plain subset: no anchors, aliases,
+   merge keys, tags, YAML 1.1 booleans such as ``yes``, non-decimal integers or
+   timestamps, each refused in document order), then one *plain tree* of ``dict``
+   (text keys), ``list``, ``str``, ``int``, :class:`~decimal.Decimal`, ``bool`` and
+   ``None`` is built from it in document order, each key checked before its value
+   (not text, a lone surrogate, a duplicate), every integer of at most 40 digits.
+   Numbers are exact (no float is ever made).
 2. :func:`policy_from_tree`: one validator walks the tree and builds a
    :class:`Policy`; every error names the offending field by its path
    (``signals[0].window_ms``, ``bridge.pegin_max``) and carries a stable reason code.
@@ -118,6 +120,7 @@ RECOVERY_APPROVAL_RATIO: Final = Fraction(2, 3)
 TIME_FIELD: Final = "time"
 
 _MAX_NUMBER_DIGITS: Final = 40
+_TEN_TO_40: Final = 10**_MAX_NUMBER_DIGITS
 _MAX_DECIMAL_PLACES: Final = 18
 _MAX_DECIMAL: Final = 10**12
 _MAX_INT_ARG: Final = MAX_UINT
@@ -315,19 +318,15 @@ def _fail(code: ReasonCode, path: str, message: str) -> DecodeError:
     return DecodeError(code, f"{path}: {message}")
 
 
-def _key_text(key: str) -> str:
-    """A key as written in a path: plain keys as they are, others JSON-quoted with
-    every non-ASCII character and ``:`` escaped (so a path never holds ``": "``)."""
-    if _PLAIN_KEY.fullmatch(key):
-        return key
-    return json.dumps(key, ensure_ascii=True).replace(":", "\\u003a")
-
-
 def _child(path: str, key: str) -> str:
-    text = _key_text(key)
-    if path == "$":
-        return text
-    return f"{path}.{text}" if _PLAIN_KEY.fullmatch(key) else f"{path}[{text}]"
+    """The path of ``key`` in the mapping at ``path``: a plain key (ASCII letters,
+    digits, ``_``, ``-``) joined by ``.`` (bare at the top: ``mode``), any other key
+    JSON-quoted in brackets with every non-ASCII character and ``:`` escaped, so a path
+    never holds ``": "`` (``bitcoin["a b"]``; ``["a b"]`` at the top)."""
+    if _PLAIN_KEY.fullmatch(key):
+        return key if path == "$" else f"{path}.{key}"
+    quoted = json.dumps(key, ensure_ascii=True).replace(":", "\\u003a")
+    return f"[{quoted}]" if path == "$" else f"{path}[{quoted}]"
 
 
 def _type_name(value: object) -> str:
@@ -369,7 +368,8 @@ class _Pairs(list[tuple[Any, Any]]):
 
 
 class _TooLong:
-    """A number with more digits than any field can hold, kept for a path-bearing error."""
+    """An integer of more than 40 digits, never converted (Python's text-to-int
+    conversion is quadratic and limited): refused at its path when the tree is built."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -437,7 +437,8 @@ def _check_brackets(text: str, skip: re.Pattern[str], base: int) -> None:
 
 
 def _json_int(text: str) -> int | _TooLong:
-    return _TooLong(text) if len(text.lstrip("-")) > _MAX_NUMBER_DIGITS else int(text)
+    """A decimal integer literal (an optional sign, then digits)."""
+    return _TooLong(text) if len(text.lstrip("+-")) > _MAX_NUMBER_DIGITS else int(text)
 
 
 def _json_pairs(pairs: list[tuple[str, Any]]) -> _Pairs:
@@ -473,7 +474,15 @@ def _load_json(text: str) -> Any:
 
 
 _TOML_WHERE: Final = re.compile(r"\(at (line (\d+), column (\d+)|end of document)\)$")
-_TOML_DUPLICATE: Final = ("Cannot overwrite", "Cannot declare", "Cannot mutate")
+#: The TOML reader's messages for a key or table defined twice (or a defined value
+#: extended): ``POLICY_DUPLICATE_KEY``.
+_TOML_DUPLICATE: Final = (
+    "Cannot overwrite a value",
+    "Cannot declare",
+    "Cannot mutate immutable namespace",
+    "Cannot redefine namespace",
+    "Duplicate inline table key",
+)
 
 
 def _load_toml(text: str) -> Any:
@@ -502,7 +511,9 @@ def _raise(code: ReasonCode, where: str, reason: str) -> Any:
 
 _YAML_STR: Final = "tag:yaml.org,2002:str"
 _YAML_INT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
-_YAML_FLOAT: Final = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+][0-9]+)?")
+#: The floats read as decimals; PyYAML reads ``-.5`` and ``+.5`` as text.
+_YAML_FLOAT: Final = re.compile(r"(?:[-+]?[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+][0-9]+)?")
+#: YAML 1.1's non-finite floats, every spelling PyYAML reads.
 _YAML_SPECIAL: Final = {
     ".inf": "Infinity", ".Inf": "Infinity", ".INF": "Infinity",
     "+.inf": "Infinity", "+.Inf": "Infinity", "+.INF": "Infinity",
@@ -515,41 +526,22 @@ def _mark(mark: Any) -> str:
     return "$" if mark is None else _location(mark.line + 1, mark.column + 1)
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, composing nodes only: no anchors, aliases or tags, and
-    nesting bounded while composing (so the recursive composer never goes deep)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml_events.AliasEvent):
-            raise _fail(ReasonCode.POLICY_YAML_FEATURE, _mark(event.start_mark), "an alias")
-        if getattr(event, "anchor", None) is not None:
-            raise _fail(ReasonCode.POLICY_YAML_FEATURE, _mark(event.start_mark), "an anchor")
-        if getattr(event, "tag", None) is not None:
-            raise _fail(
-                ReasonCode.POLICY_YAML_FEATURE, _mark(event.start_mark), f"the tag {event.tag}"
-            )
-        if not isinstance(event, yaml_events.SequenceStartEvent | yaml_events.MappingStartEvent):
-            return super().compose_node(parent, index)
-        self.depth += 1
-        if self.depth > MAX_POLICY_DEPTH:
-            raise _fail(
-                ReasonCode.POLICY_TOO_DEEP, _mark(event.start_mark),
-                f"nested deeper than {MAX_POLICY_DEPTH}",
-            )  # fmt: skip
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+def _yaml_location(text: str, index: int) -> str:
+    """The line and column of ``text[index]`` as PyYAML counts them (its marks): a
+    line ends at LF, CR LF, CR, U+0085, U+2028 or U+2029; U+FEFF takes no column."""
+    line = column = 0
+    for k, char in enumerate(text[:index]):
+        if char in "\n\x85\u2028\u2029" or (char == "\r" and text[k + 1 : k + 2] != "\n"):
+            line, column = line + 1, 0
+        elif char != "\ufeff":
+            column += 1
+    return _location(line + 1, column + 1)
 
 
-def _yaml_scalar(node: Any) -> Any:
-    tag, text = node.tag, node.value
-    where = _mark(node.start_mark)
+def _yaml_scalar(loader: yaml.SafeLoader, event: Any) -> Any:
+    text = event.value
+    where = _mark(event.start_mark)
+    tag = loader.resolve(yaml_nodes.ScalarNode, text, event.implicit)  # type: ignore[no-untyped-call]
     if tag == _YAML_STR:
         return text
     if tag == "tag:yaml.org,2002:null":
@@ -576,47 +568,83 @@ def _yaml_scalar(node: Any) -> Any:
                 ReasonCode.POLICY_YAML_FEATURE, where,
                 f"{text!r} is a YAML 1.1 number form: write it in plain decimal, or quote it",
             )  # fmt: skip
-        digits = len(re.sub(r"[^0-9]", "", text.split("e")[0].split("E")[0]))
-        return _TooLong(text) if digits > _MAX_NUMBER_DIGITS else Decimal(text)
+        return Decimal(text)
+    if tag == "tag:yaml.org,2002:merge":
+        raise _fail(ReasonCode.POLICY_YAML_FEATURE, where, "a merge key (<<)")
     kind = tag.rsplit(":", 1)[-1]
     raise _fail(
         ReasonCode.POLICY_YAML_FEATURE, where, f"a YAML {kind} ({text!r}): quote it for text"
     )
 
 
-def _yaml_tree(node: Any) -> Any:
-    # Depth is bounded by the composer, so this recursion is too.
-    if isinstance(node, yaml_nodes.ScalarNode):
-        return _yaml_scalar(node)
-    if isinstance(node, yaml_nodes.SequenceNode):
-        return [_yaml_tree(item) for item in node.value]
+def _yaml_node(loader: yaml.SafeLoader, depth: int) -> Any:
+    """The next node of the event stream, each event checked as it is read, in
+    document order; mappings as :class:`_Pairs` with their keys' locations."""
+    event = loader.get_event()  # type: ignore[no-untyped-call]
+    where = _mark(event.start_mark)
+    if isinstance(event, yaml_events.AliasEvent):
+        raise _fail(ReasonCode.POLICY_YAML_FEATURE, where, "an alias")
+    if event.anchor is not None:
+        raise _fail(ReasonCode.POLICY_YAML_FEATURE, where, "an anchor")
+    if event.tag is not None:
+        raise _fail(ReasonCode.POLICY_YAML_FEATURE, where, f"the tag {event.tag}")
+    if isinstance(event, yaml_events.ScalarEvent):
+        return _yaml_scalar(loader, event)
+    if depth + 1 > MAX_POLICY_DEPTH:
+        raise _fail(ReasonCode.POLICY_TOO_DEEP, where, f"nested deeper than {MAX_POLICY_DEPTH}")
+    if isinstance(event, yaml_events.SequenceStartEvent):
+        items = []
+        while not loader.check_event(yaml_events.SequenceEndEvent):
+            items.append(_yaml_node(loader, depth + 1))
+        loader.get_event()  # type: ignore[no-untyped-call]
+        return items
     pairs = _Pairs()
     pairs.locations = []
-    for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            raise _fail(
-                ReasonCode.POLICY_YAML_FEATURE, _mark(key_node.start_mark), "a merge key (<<)"
-            )
-        pairs.append((_yaml_tree(key_node), _yaml_tree(value_node)))
-        pairs.locations.append(_mark(key_node.start_mark))
+    while not loader.check_event(yaml_events.MappingEndEvent):
+        at = _mark(loader.peek_event().start_mark)  # type: ignore[no-untyped-call]
+        key = _yaml_node(loader, depth + 1)
+        pairs.append((key, _yaml_node(loader, depth + 1)))
+        pairs.locations.append(at)
+    loader.get_event()  # type: ignore[no-untyped-call]
     return pairs
 
 
 def _load_yaml(text: str) -> Any:
-    loader = None
+    """The document as PyYAML's parser gives its events (never its composer or
+    constructor): one pass, every fault of the text found in document order."""
     try:
-        # The reader refuses control characters as soon as it is built: inside the try.
-        loader = _YamlLoader(text)
-        node = loader.get_single_node()
+        # The reader refuses control characters as soon as it is built.
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        where = _yaml_location(text, exc.position)
+        reason = f"control character U+{exc.character:04X}"
+        raise _fail(ReasonCode.POLICY_SYNTAX, where, reason) from None
+    try:
+        loader.get_event()  # type: ignore[no-untyped-call]
+        node = None
+        if not loader.check_event(yaml_events.StreamEndEvent):
+            loader.get_event()  # type: ignore[no-untyped-call]
+            node = _yaml_node(loader, 0)
+            loader.get_event()  # type: ignore[no-untyped-call]
+            if not loader.check_event(yaml_events.StreamEndEvent):
+                event = loader.get_event()  # type: ignore[no-untyped-call]
+                raise _fail(
+                    ReasonCode.POLICY_SYNTAX, _mark(event.start_mark),
+                    "a second document: a policy file holds one",
+                )  # fmt: skip
     except yaml.MarkedYAMLError as exc:
         where = _mark(exc.problem_mark)
         raise _fail(ReasonCode.POLICY_SYNTAX, where, str(exc.problem or exc.context)) from None
     except yaml.YAMLError as exc:
         raise _fail(ReasonCode.POLICY_SYNTAX, "$", str(exc)) from None
     finally:
-        if loader is not None:
-            loader.dispose()
-    return None if node is None else _yaml_tree(node)
+        loader.dispose()
+    return node
+
+
+def _over_40(value: int) -> bool:
+    """Whether an integer has more than 40 digits."""
+    return abs(value) >= _TEN_TO_40
 
 
 def _check_string(text: str, path: str) -> str:
@@ -626,8 +654,13 @@ def _check_string(text: str, path: str) -> str:
 
 
 def _plain(value: Any, path: str, depth: int) -> Any:
-    """The plain tree of a parsed value: mappings checked for duplicate and non-text
-    keys, every leaf one of str, int, Decimal, bool, None (depth bounded)."""
+    """The plain tree of a parsed value, walked in document order (for TOML, the
+    reader's order: each table's keys as first defined). Each key is checked when it
+    is reached, before its value: text (``POLICY_WRONG_TYPE`` at ``<path> (line L,
+    column C)``, ``<path>`` the mapping's), no lone surrogate (``POLICY_BAD_VALUE``),
+    not a duplicate (``POLICY_DUPLICATE_KEY``); each leaf is one of str (no lone
+    surrogate), int (at most 40 digits, else ``POLICY_OUT_OF_RANGE``), Decimal, bool,
+    None (anything else, a TOML date, is ``POLICY_WRONG_TYPE``); depth is bounded."""
     if isinstance(value, _Pairs | dict | list):
         if depth + 1 > MAX_POLICY_DEPTH:
             raise _fail(ReasonCode.POLICY_TOO_DEEP, path, f"nested deeper than {MAX_POLICY_DEPTH}")
@@ -652,8 +685,13 @@ def _plain(value: Any, path: str, depth: int) -> Any:
         return result
     if isinstance(value, str):
         return _check_string(value, path)
-    if isinstance(value, _TooLong):
-        raise _fail(ReasonCode.POLICY_OUT_OF_RANGE, path, f"more than {_MAX_NUMBER_DIGITS} digits")
+    too_long = isinstance(value, int) and not isinstance(value, bool) and _over_40(value)
+    if isinstance(value, _TooLong) or too_long:
+        raise _fail(
+            ReasonCode.POLICY_OUT_OF_RANGE,
+            path,
+            f"an integer of more than {_MAX_NUMBER_DIGITS} digits",
+        )
     if value is None or isinstance(value, bool | int | Decimal):
         return value
     raise _wrong_type(path, "text, a number, a boolean, a list or a mapping", value)
@@ -661,8 +699,10 @@ def _plain(value: Any, path: str, depth: int) -> Any:
 
 def load_policy_tree(data: bytes | str, fmt: str) -> Any:
     """Parse a policy text of format ``fmt`` (one of :data:`FORMATS`) into its plain
-    tree: ``dict`` with text keys, ``list``, ``str``, ``int``, ``Decimal``, ``bool``
-    and ``None``. Only the text's syntax is checked here, not the schema."""
+    tree: ``dict`` with text keys, ``list``, ``str`` (no lone surrogate), ``int`` (at
+    most 40 digits), ``Decimal``, ``bool`` and ``None``. The whole text is read first
+    (``docs/policy.md`` 1.1-1.4), then the tree is built (1.5); the schema is not
+    checked here."""
     if fmt not in FORMATS:
         raise _fail(ReasonCode.POLICY_SYNTAX, "$", f"unknown format {fmt!r}; one of {FORMATS}")
     text = _text(data)
@@ -714,6 +754,8 @@ class _Map:
 def _int(value: Any, path: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _wrong_type(path, "an integer", value)
+    if _over_40(value):
+        raise _fail(ReasonCode.POLICY_OUT_OF_RANGE, path, f"more than {_MAX_NUMBER_DIGITS} digits")
     if not low <= value <= high:
         raise _fail(ReasonCode.POLICY_OUT_OF_RANGE, path, f"{value} not in [{low}, {high}]")
     return value
@@ -724,6 +766,11 @@ def _exact(value: Any, path: str, what: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise _wrong_type(path, what, value)
     if isinstance(value, int):
+        if _over_40(value):
+            raise _fail(
+                ReasonCode.POLICY_OUT_OF_RANGE, path,
+                f"more than {_MAX_NUMBER_DIGITS} digits before the point",
+            )  # fmt: skip
         return Fraction(value)
     if not value.is_finite():
         raise _fail(ReasonCode.POLICY_BAD_VALUE, path, f"{value} is not a finite number")
@@ -793,12 +840,11 @@ def _bool(value: Any, path: str) -> bool:
 def _free_text(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise _wrong_type(path, "text", value)
-    if not value:
-        raise _fail(ReasonCode.POLICY_BAD_VALUE, path, "empty text")
-    if len(value) > MAX_TEXT_CHARS:
+    if not 1 <= len(value) <= MAX_TEXT_CHARS:
         raise _fail(
-            ReasonCode.POLICY_OUT_OF_RANGE, path, f"longer than {MAX_TEXT_CHARS} characters"
-        )
+            ReasonCode.POLICY_OUT_OF_RANGE, path,
+            f"{len(value)} characters, not in [1, {MAX_TEXT_CHARS}]",
+        )  # fmt: skip
     for char in value:
         if unicodedata.category(char) == "Cc":
             raise _fail(ReasonCode.POLICY_BAD_VALUE, path, f"control character U+{ord(char):04X}")
@@ -1083,15 +1129,12 @@ def _read_metrics(root: _Map, step_ms: int, signals: tuple[str, ...]) -> tuple[M
         inputs_path = m.path_of("signals")
         low = 2 if kind == "correlation_average" else 1
         inputs = _list(m.get("signals"), inputs_path, _MAX_METRIC_SIGNALS, low)
-        names = [
-            _reference(v, f"{inputs_path}[{k}]", signals, "signal") for k, v in enumerate(inputs)
-        ]
-        _unique(names, [f"{inputs_path}[{k}]" for k in range(len(names))], "signal")
+        names = _references(inputs, inputs_path, signals, "signal")
         metrics.append(
             Metric(
                 name,
                 kind,
-                tuple(names),
+                names,
                 _window(m, "window_ms", step_ms),
                 _window(m, "stride_ms", step_ms),
             )
@@ -1099,11 +1142,27 @@ def _read_metrics(root: _Map, step_ms: int, signals: tuple[str, ...]) -> tuple[M
     return tuple(metrics)
 
 
-def _reference(value: Any, path: str, declared: Iterable[str], what: str) -> str:
-    name = _name(value, path)
-    if name not in declared:
-        raise _fail(ReasonCode.POLICY_UNKNOWN_REFERENCE, path, f"{what} {name!r} is not declared")
-    return name
+def _references(
+    values: list[Any], path: str, declared: Iterable[str], what: str
+) -> tuple[str, ...]:
+    """A list of names, item by item: each a name, declared
+    (``POLICY_UNKNOWN_REFERENCE``) and not already in the list
+    (``POLICY_DUPLICATE_NAME``)."""
+    known = set(declared)
+    names: list[str] = []
+    for k, value in enumerate(values):
+        item_path = f"{path}[{k}]"
+        name = _name(value, item_path)
+        if name not in known:
+            raise _fail(
+                ReasonCode.POLICY_UNKNOWN_REFERENCE, item_path, f"{what} {name!r} is not declared"
+            )
+        if name in names:
+            raise _fail(
+                ReasonCode.POLICY_DUPLICATE_NAME, item_path, f"{what} {name!r} is listed twice"
+            )
+        names.append(name)
+    return tuple(names)
 
 
 def _arg(value: Any, path: str) -> str | int | bool:
@@ -1169,12 +1228,10 @@ def _read_pipelines(root: _Map, policies: tuple[str, ...]) -> tuple[Pipeline, ..
         name = _name(m.get("name"), m.path_of("name"))
         enabled = _bool(m.get("enabled"), m.path_of("enabled"))
         names_path = m.path_of("policies")
-        names = [
-            _reference(v, f"{names_path}[{k}]", policies, "policy")
-            for k, v in enumerate(_list(m.get("policies", []), names_path))
-        ]
-        _unique(names, [f"{names_path}[{k}]" for k in range(len(names))], "policy")
-        pipelines.append(Pipeline(name, enabled, tuple(names)))
+        values = _list(m.get("policies", []), names_path)
+        pipelines.append(
+            Pipeline(name, enabled, _references(values, names_path, policies, "policy"))
+        )
     paths = [f"{root.path_of('pipelines')}[{k}].name" for k in range(len(pipelines))]
     _unique([p.name for p in pipelines], paths, "pipeline")
     return tuple(pipelines)
@@ -1187,13 +1244,9 @@ def _read_outputs(root: _Map, declared: tuple[str, ...]) -> tuple[Output, ...]:
         kind = _choice(m.get("type"), m.path_of("type"), OUTPUT_TYPES)
         where = _free_text(m.get("path"), m.path_of("path"))
         fields_path = m.path_of("fields")
-        known = (TIME_FIELD, *declared)
-        names = [
-            _reference(v, f"{fields_path}[{k}]", known, "field")
-            for k, v in enumerate(_list(m.get("fields", []), fields_path, MAX_LIST_ITEMS + 1))
-        ]
-        _unique(names, [f"{fields_path}[{k}]" for k in range(len(names))], "field")
-        outputs.append(Output(kind, where, tuple(names)))
+        values = _list(m.get("fields", []), fields_path, MAX_LIST_ITEMS + 1)
+        names = _references(values, fields_path, (TIME_FIELD, *declared), "field")
+        outputs.append(Output(kind, where, names))
     paths = [f"{root.path_of('outputs')}[{k}].path" for k in range(len(outputs))]
     _unique([o.path for o in outputs], paths, "output path")
     return tuple(outputs)

@@ -14,7 +14,7 @@ import json
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -128,14 +128,18 @@ class _Constant(Exception):
     pass
 
 
-class _Pairs(list):  # a JSON object, its members in document order
+class _Pairs(list):  # a mapping as read: (key, value, location of the key) in document order
     pass
 
 
-def _big_int(s: str) -> int:
-    """An integer of any length (2.3 makes one of over 40 digits POLICY_OUT_OF_RANGE at
-    its path; Python's str-to-int digit limit is no part of the format)."""
-    return int(Decimal(s))
+class _Long:  # an integer literal of over 40 digits, refused at its path by 1.5
+    pass
+
+
+def _big_int(s: str) -> int | _Long:
+    """A decimal integer literal; one of over 40 digits is not converted (1.5 refuses
+    it at its path when the tree is built)."""
+    return _Long() if sum(c.isdigit() for c in s) > 40 else int(s)
 
 
 def _json_constant(s: str) -> Any:
@@ -146,12 +150,37 @@ def _is_surrogate_free(s: str) -> bool:
     return not any(0xD800 <= ord(ch) <= 0xDFFF for ch in s)
 
 
+def build_tree(v: Any, path: str) -> Any:
+    """1.5, the second pass: the plain tree, in document order; each key is checked
+    when reached, before its value (text, no lone surrogate, not a duplicate); text
+    holds no lone surrogate; an integer has at most 40 digits."""
+    if isinstance(v, _Pairs):
+        out: dict[str, Any] = {}
+        for k, x, where in v:
+            if not isinstance(k, str):
+                raise PolicyError("POLICY_WRONG_TYPE", f"{shown(path)} ({where})", "a key not text")
+            p = key_path(path, k)
+            if not _is_surrogate_free(k):
+                raise PolicyError("POLICY_BAD_VALUE", p, "unpaired surrogate")
+            if k in out:
+                raise PolicyError("POLICY_DUPLICATE_KEY", p, "duplicate key")
+            out[k] = build_tree(x, p)
+        return out
+    if isinstance(v, list):
+        return [build_tree(x, item_path(path, i)) for i, x in enumerate(v)]
+    if isinstance(v, str) and not _is_surrogate_free(v):
+        raise PolicyError("POLICY_BAD_VALUE", shown(path), "unpaired surrogate")
+    if isinstance(v, _Long) or (_is_int(v) and abs(v) >= 10**40):
+        raise PolicyError("POLICY_OUT_OF_RANGE", shown(path), "an integer of over 40 digits")
+    return v
+
+
 def read_json(text: str) -> Any:
     _bracket_depth(text, 0, toml=False)
     try:
         raw = json.loads(
             text,
-            object_pairs_hook=_Pairs,
+            object_pairs_hook=lambda pairs: _Pairs((k, v, None) for k, v in pairs),
             parse_float=Decimal,
             parse_int=_big_int,
             parse_constant=_json_constant,
@@ -162,29 +191,13 @@ def read_json(text: str) -> Any:
         raise PolicyError(
             "POLICY_SYNTAX", f"line {exc.lineno}, column {exc.colno}", exc.msg
         ) from None
-
-    def walk(v: Any, path: str) -> Any:
-        if isinstance(v, _Pairs):
-            out: dict[str, Any] = {}
-            for k, x in v:
-                p = key_path(path, k)
-                if k in out:
-                    raise PolicyError("POLICY_DUPLICATE_KEY", p, "duplicate key")
-                if not _is_surrogate_free(k):
-                    raise PolicyError("POLICY_BAD_VALUE", p, "unpaired surrogate")
-                out[k] = walk(x, p)
-            return out
-        if isinstance(v, list):
-            return [walk(x, item_path(path, i)) for i, x in enumerate(v)]
-        if isinstance(v, str) and not _is_surrogate_free(v):
-            raise PolicyError("POLICY_BAD_VALUE", shown(path), "unpaired surrogate")
-        return v
-
-    return walk(raw, "")
+    return build_tree(raw, "")
 
 
-_TOML_DUPLICATE = ("twice", "Cannot overwrite a value", "Duplicate inline table key",
-                   "Cannot redefine namespace", "Cannot mutate immutable namespace")  # fmt: skip
+# 1.3: the TOML reader's messages for a key or table defined twice
+_TOML_DUPLICATE = ("Cannot overwrite a value", "Cannot declare",
+                   "Cannot mutate immutable namespace", "Cannot redefine namespace",
+                   "Duplicate inline table key")  # fmt: skip
 _TOML_AT = re.compile(r" \(at (line \d+, column \d+|end of document)\)$")
 
 
@@ -197,7 +210,7 @@ def read_toml(text: str) -> Any:
         m = _TOML_AT.search(message)
         where = m.group(1) if m else "$"
         code = "POLICY_SYNTAX"
-        if any(s in message for s in _TOML_DUPLICATE):
+        if message.startswith(_TOML_DUPLICATE):
             code = "POLICY_DUPLICATE_KEY"
         raise PolicyError(code, where, message) from None
     except ValueError:  # an integer of over 4,300 digits
@@ -210,6 +223,8 @@ def read_toml(text: str) -> Any:
             if isinstance(v, dict):
                 return {k: walk(x, key_path(path, k), depth + 1) for k, x in v.items()}
             return [walk(x, item_path(path, i), depth + 1) for i, x in enumerate(v)]
+        if _is_int(v) and abs(v) >= 10**40:
+            raise PolicyError("POLICY_OUT_OF_RANGE", shown(path), "an integer of over 40 digits")
         if isinstance(v, str | bool | int | Decimal):
             return v
         raise PolicyError("POLICY_WRONG_TYPE", shown(path), "a date or time")
@@ -218,8 +233,13 @@ def read_toml(text: str) -> Any:
 
 
 _YAML_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
-_YAML_FLOAT = re.compile(r"[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+][0-9]+)?")
-_YAML_NONFINITE = {".inf": "Infinity", "+.inf": "Infinity", "-.inf": "-Infinity", ".nan": "NaN"}
+# 1.4: PyYAML reads -.5 and +.5 as text, so the pattern has no sign before a bare point
+_YAML_FLOAT = re.compile(r"([-+]?[0-9]+\.[0-9]*|\.[0-9]+)([eE][-+][0-9]+)?")
+_YAML_NONFINITE = {
+    **{f"{sign}.{word}": f"{'-' if sign == '-' else ''}Infinity"
+       for sign in ("", "+", "-") for word in ("inf", "Inf", "INF")},
+    **{f".{word}": "NaN" for word in ("nan", "NaN", "NAN")},
+}  # fmt: skip
 
 
 def _mark(m: Any) -> str:
@@ -238,6 +258,8 @@ def _reader_position(text: str, pos: int) -> str:
 
 
 def read_yaml(text: str) -> Any:
+    """1.4: the first pass reads the events in document order (syntax, YAML features,
+    depth); the second (1.5) builds the tree."""
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:
@@ -272,7 +294,7 @@ def read_yaml(text: str) -> Any:
             raise feature(e.start_mark, f"float {v!r}")
         raise feature(e.start_mark, f"implicitly typed scalar ({tag}) {v!r}")
 
-    def node(path: str, depth: int) -> Any:
+    def node(depth: int) -> Any:
         e = loader.get_event()
         if isinstance(e, ev.AliasEvent):
             raise feature(e.start_mark, "an alias")
@@ -287,36 +309,28 @@ def read_yaml(text: str) -> Any:
         if isinstance(e, ev.SequenceStartEvent):
             items: list[Any] = []
             while not loader.check_event(ev.SequenceEndEvent):
-                items.append(node(item_path(path, len(items)), depth + 1))
+                items.append(node(depth + 1))
             loader.get_event()
             return items
-        out: dict[str, Any] = {}
+        pairs = _Pairs()
         while not loader.check_event(ev.MappingEndEvent):
-            mark = loader.peek_event().start_mark
-            key = node(path, depth + 1)
-            if not isinstance(key, str):
-                raise PolicyError(
-                    "POLICY_WRONG_TYPE", f"{shown(path)} ({_mark(mark)})", "a key that is not text"
-                )
-            p = key_path(path, key)
-            if key in out:
-                raise PolicyError("POLICY_DUPLICATE_KEY", p, "duplicate key")
-            out[key] = node(p, depth + 1)
+            where = _mark(loader.peek_event().start_mark)
+            key = node(depth + 1)
+            pairs.append((key, node(depth + 1), where))
         loader.get_event()
-        return out
+        return pairs
 
     try:
         loader.get_event()  # stream start
         value = None
         if loader.check_event(ev.DocumentStartEvent):
             loader.get_event()
-            value = node("", 0)
+            value = node(0)
             loader.get_event()  # document end
             if loader.check_event(ev.DocumentStartEvent):
                 raise PolicyError(
                     "POLICY_SYNTAX", _mark(loader.peek_event().start_mark), "several documents"
                 )
-        return value
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise PolicyError("POLICY_SYNTAX", _mark(mark) if mark else "$", str(exc)) from None
@@ -324,6 +338,7 @@ def read_yaml(text: str) -> Any:
         raise PolicyError("POLICY_SYNTAX", "$", str(exc)) from None
     finally:
         loader.dispose()
+    return build_tree(value, "")
 
 
 def read_tree(data: bytes, fmt: str) -> Any:
@@ -420,15 +435,9 @@ def number_text(r: Fraction) -> str:
     return f"{sign}{whole}.{digits}"
 
 
-def _check_surrogates(v: str, path: str) -> None:
-    if not _is_surrogate_free(v):
-        raise PolicyError("POLICY_BAD_VALUE", path, "a lone surrogate")
-
-
 def name(v: Any, path: str) -> str:
     if not isinstance(v, str):
         raise PolicyError("POLICY_WRONG_TYPE", path, "not a name")
-    _check_surrogates(v, path)
     if len(v) > 64 or not _NAME.fullmatch(v):
         raise PolicyError("POLICY_BAD_VALUE", path, "not a name")
     return v
@@ -437,7 +446,6 @@ def name(v: Any, path: str) -> str:
 def text(v: Any, path: str) -> str:
     if not isinstance(v, str):
         raise PolicyError("POLICY_WRONG_TYPE", path, "not text")
-    _check_surrogates(v, path)
     if not 1 <= len(v) <= 256:
         raise PolicyError("POLICY_OUT_OF_RANGE", path, "not 1 to 256 characters")
     if any(unicodedata.category(ch) == "Cc" for ch in v):
@@ -448,7 +456,6 @@ def text(v: Any, path: str) -> str:
 def choice(v: Any, path: str, options: tuple[str, ...]) -> str:
     if not isinstance(v, str):
         raise PolicyError("POLICY_WRONG_TYPE", path, "not text")
-    _check_surrogates(v, path)
     if v not in options:
         raise PolicyError("POLICY_BAD_VALUE", path, f"not one of {', '.join(options)}")
     return v
@@ -499,7 +506,8 @@ class Num:
 @dataclass(frozen=True)
 class Ident:
     name: str
-    col: int = field(compare=False)
+    col: int = field(compare=False)  # where the operand starts (3.4: its '(' if parenthesised)
+    at: int = field(default=0, compare=False)  # where the identifier itself is
 
 
 @dataclass(frozen=True)
@@ -644,7 +652,7 @@ class _Parser:
         if kind == "num":
             return Num(_number_value(tok), col)
         if kind == "id":
-            return Ident(tok, col)
+            return Ident(tok, col, col)
         if kind == "op" and tok == "(":
             if depth + 1 > MAX_NESTING:
                 raise _cerr(col, "nested over 32 deep")
@@ -652,7 +660,8 @@ class _Parser:
             kind2, tok2, col2 = self.take()
             if (kind2, tok2) != ("op", ")"):
                 raise _cerr(col2, "expected ')'")
-            return inner
+            return replace(inner, col=col)  # 3.4: a parenthesised operand starts at its '('
+
         raise _cerr(col, "expected a number, an identifier or '('")
 
 
@@ -716,7 +725,7 @@ def parse_condition(s: str, declared: set[str] | None = None) -> Any:
         for ident in identifiers(tree):
             if ident.name not in declared:
                 raise _cerr(
-                    ident.col, f"unknown identifier '{ident.name}'", "POLICY_UNKNOWN_REFERENCE"
+                    ident.at, f"unknown identifier '{ident.name}'", "POLICY_UNKNOWN_REFERENCE"
                 )
     return tree
 
@@ -1007,7 +1016,6 @@ def validate(doc: Any) -> dict[str, Any]:
         when = required(s, p, "when")
         if not isinstance(when, str):
             raise PolicyError("POLICY_WRONG_TYPE", wp, "not text")
-        _check_surrogates(when, wp)
         try:
             tree = parse_condition(when, declared)
         except ConditionError as exc:
