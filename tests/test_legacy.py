@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import random
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ailee.errors import DecodeError, ReasonCode
+from ailee.errors import AileeError, DecodeError, ReasonCode
 from ailee.legacy import (
     MAX_LEGACY_LINE_BYTES,
     LegacyAnchor,
@@ -26,14 +29,16 @@ from ailee.legacy import (
     format_legacy,
     legacy_root,
     legacy_root_text,
+    native_check_failures,
     parse_legacy,
     quote,
     to_native,
 )
 from ailee.snapshot import read_snapshot, snapshot_to_json
-from ailee.verify import check_snapshot_bytes
+from ailee.verify import check_snapshot, check_snapshot_bytes
 from ailee_verify.cli import main
 from tests.helpers import load_tool
+from tests.independent import reference_legacy
 
 ROOT = Path(__file__).resolve().parent.parent
 GEN = load_tool("generate_legacy_vectors")
@@ -221,8 +226,102 @@ def test_file_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(ailee.legacy, "MAX_LEGACY_FILE_BYTES", 10)
     with pytest.raises(DecodeError) as exc:
-        parse_legacy(_B.encode())
+        parse_legacy(b"\xff" + b"x" * (MAX_LEGACY_LINE_BYTES + 1))  # before length and UTF-8
     assert exc.value.code is ReasonCode.INPUT_TOO_LARGE
+    assert exc.value.message.startswith("line 1: ")
+
+
+def test_a_torn_string_names_the_line_it_opens() -> None:
+    text = GEN.block(balances=('balance "x\nyz" 1',)).split("yz")[0]
+    with pytest.raises(DecodeError) as exc:
+        parse_legacy((text + "y").encode())
+    assert exc.value.code is ReasonCode.LEGACY_UNTERMINATED_BLOCK
+    assert exc.value.message.startswith("line 1: ")
+    assert "inside the quoted string opened on line 4" in exc.value.message
+    # Cut right after an LF inside the string: the file ends in LF, so by docs/legacy.md
+    # 1, rule 6, this is a string never closed (the one case a torn write is read so).
+    with pytest.raises(DecodeError) as exc:
+        parse_legacy(text.encode())
+    assert exc.value.code is ReasonCode.LEGACY_BAD_QUOTE
+    assert exc.value.message.startswith("line 4: ")
+
+
+# --- differential fuzz against the second implementation (docs/legacy.md alone) --------
+
+_VECTOR_TEXTS = [
+    bytes.fromhex(case["text_hex"]) if "text_hex" in case else case["text"].encode()
+    for group in json.loads((ROOT / "vectors" / "legacy.json").read_text())["testGroups"]
+    for case in group["tests"]
+]
+_PIECES = [b" ", b"\n", b"\r", b"\r\n", b'"', b"\\", b":", b"0", b"1", b"-", b"x", b"\t",
+           b"balance", b"escrows", b"anchor", b"none", b"SNAPSHOT v1\n", b"END_SNAPSHOT\n",
+           b"\xc3\xa9", b"\xff", b"2100000000000001", b"9007199254740992", b"7", b"4"]  # fmt: skip
+
+
+def _mutate(rng: random.Random, data: bytes) -> bytes:
+    """One to three random edits: a byte or piece deleted, inserted or replaced, a cut,
+    a line repeated, deleted or swapped, a number changed, a vector's text appended."""
+    for _ in range(rng.choice((1, 1, 2, 3))):
+        at, op = rng.randrange(len(data) + 1), rng.randrange(8)
+        lines = data.split(b"\n")
+        k, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+        numbers = list(re.finditer(rb"-?[0-9]+", data))
+        if op == 0:
+            data = data[:at] + data[at + 1 :]
+        elif op == 1:
+            data = data[:at] + rng.choice(_PIECES) + data[at:]
+        elif op == 2:
+            data = data[:at] + rng.choice(_PIECES) + data[at + 1 :]
+        elif op == 3:
+            data = data[:at]
+        elif op == 4:
+            data = b"\n".join([*lines[:k], lines[j], *lines[k:]])
+        elif op == 5:
+            data = b"\n".join(lines[:k] + lines[k + 1 :])
+        elif op == 6 and numbers:
+            m = rng.choice(numbers)
+            value = rng.choice((b"0", b"1", b"-1", b"2", b"3", b"7", b"256", b"9007199254740992"))
+            data = data[: m.start()] + value + data[m.end() :]
+        else:
+            data += rng.choice(_VECTOR_TEXTS)
+    return data
+
+
+def _ours(data: bytes) -> Any:
+    try:
+        parsed = parse_legacy(data)
+    except AileeError as exc:
+        return exc.code.value, int(exc.message.split(":")[0].removeprefix("line "))
+    blocks = GEN._expected(data.decode())["blocks"]
+    try:
+        native, _ = to_native(parsed.snapshots[-1])
+    except AileeError as exc:
+        return blocks, exc.code.value, int(exc.message.split(":")[0].removeprefix("line "))
+    return blocks, native.state_root.hex()
+
+
+def _theirs(data: bytes) -> Any:
+    try:
+        blocks = reference_legacy.read_file(data)
+    except reference_legacy.LegacyRejected as exc:
+        return exc.code, exc.line
+    result = [reference_legacy.block_result(b) for b in blocks]
+    try:
+        root = reference_legacy.native_root(blocks[-1], "legacy-v1")
+    except reference_legacy.LegacyRejected as exc:
+        return result, exc.code, exc.line
+    return result, root
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_differential_fuzz_against_the_second_implementation(seed: int) -> None:
+    """Random edits of the vectors' texts: both readers give the same first fault (code
+    and line), or the same blocks (roots, anchor checks, warnings) and the same
+    conversion (native root, or the same fault and line)."""
+    rng = random.Random(seed)
+    for _ in range(2500):
+        data = _mutate(rng, rng.choice(_VECTOR_TEXTS))
+        assert _ours(data) == _theirs(data), data
 
 
 def test_every_legacy_code_is_in_the_vectors() -> None:
@@ -327,6 +426,45 @@ def test_conversion_gives_a_native_snapshot_with_its_true_root() -> None:
     assert not checks["conservation"].ok
 
 
+_POOL_IDS = st.sampled_from(("a", "b", "alice"))
+_CONVERTIBLE = st.builds(
+    LegacySnapshot,
+    st.integers(0, 2**53 - 1),
+    st.lists(st.builds(LegacyBalance, _POOL_IDS, st.integers(0, 10**6)), max_size=3).map(tuple),
+    pegins=st.lists(
+        st.builds(
+            LegacyPegIn,
+            st.sampled_from(("p", "q", "r")),
+            st.sampled_from((GEN.TXID, "ab" * 32)),
+            st.integers(0, 3),
+            st.integers(1, 10**6),
+            st.just("s"),
+            _POOL_IDS,
+            st.sampled_from((0, 1, 2, 3, 7)),
+            st.just(0),
+            st.just(0),
+            st.just(0),
+        ),
+        max_size=3,
+    ).map(tuple),
+)
+
+
+@given(_CONVERTIBLE)
+def test_native_check_failures_are_exactly_what_verify_reports(snapshot: LegacySnapshot) -> None:
+    try:
+        native, notes = to_native(snapshot)
+    except DecodeError:
+        return  # a duplicate id or outpoint
+    failing = [(c.name, c.code) for c in check_snapshot("converted", native).checks if not c.ok]
+    predicted = native_check_failures(native)
+    assert failing == [(name, code) for name, code, _ in predicted]
+    assert [n for n in notes if "native check" in n] == [
+        f"block at line 0: native check {name} will fail ({code.value}): {why}"
+        for name, code, why in predicted
+    ]
+
+
 def test_conversion_of_accounts_and_tasks_only_verifies_but_for_conservation() -> None:
     text = GEN.block(tasks=(f'task "t" 1 3 "s" 7 "{GEN.PAYLOAD_HASH}" ""',))
     native, _ = to_native(parse_legacy(text.encode()).snapshots[0])
@@ -348,6 +486,21 @@ def test_cli_valid_file_and_convert(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "note: " in stdout
     native = read_snapshot(out.read_bytes())
     assert f"native root {native.state_root.hex()}" in stdout
+    assert (
+        f"known limit: {out} decodes and its state_root verifies; the native check(s) pegins "
+        "(PEGIN_EPOCH_UNKNOWN), conservation (CONSERVATION_VIOLATED) will fail" in stdout
+    )
+    assert "note: block at line 10: native check conservation will fail" in stdout
+    status, stdout, _ = _run(["legacy", str(path), "--convert", str(out), "--json"], capsys)
+    failures = json.loads(stdout)["converted"]["native_check_failures"]
+    assert [(f["check"], f["code"]) for f in failures] == [
+        ("pegins", "PEGIN_EPOCH_UNKNOWN"),
+        ("conservation", "CONSERVATION_VIOLATED"),
+    ]
+    path.write_text(GEN.block(tasks=('task "t" 1 3 "s" 7 "" ""',)))
+    status, stdout, _ = _run(["legacy", str(path), "--convert", str(out)], capsys)
+    assert status == 0
+    assert "every native check passes for this block" in stdout
 
 
 def test_cli_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

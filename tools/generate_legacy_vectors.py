@@ -305,4 +305,156 @@ def legacy_vectors(vector_file: Callable[..., Any]) -> Any:
     ):
         invalid(tests, f"convert: {comment}", text, code.LEGACY_NOT_CONVERTIBLE, line,
                 ("Convert",), convert="legacy-v1")  # fmt: skip
+    _reading_order(vf, invalid, valid)
+    _conversion(vf, invalid, valid)
     return vf
+
+
+def _reading_order(vf: Any, invalid: Callable[..., None], valid: Callable[..., None]) -> None:
+    """docs/legacy.md 1 (how a file is read) and 4 (warnings in reading order)."""
+    code = ReasonCode
+    tests = vf.group("reading order")
+    for comment, text, fault, line in (
+        # rule 1: what stands where a field is expected is judged as that field
+        ("two spaces before a number: an empty number", block(balances=('balance "a"  1',)),
+         code.LEGACY_NUMBER, 4),
+        ("two spaces before 'none': a fixed word", EMPTY_BLOCK.replace("anchor none",
+                                                                       "anchor  none"),
+         code.LEGACY_SYNTAX, 8),
+        ("a stray character after a number is part of its word",
+         block(balances=('balance "a" 1x',)), code.LEGACY_NUMBER, 4),
+        # rule 2: CR LF where a line's LF is expected, in reading order
+        ("CR LF on one later line only", EMPTY_BLOCK.replace("pegins 0\n", "pegins 0\r\n"),
+         code.LEGACY_LINE_ENDING, 5),
+        ("a line's text is judged before its CR LF", EMPTY_BLOCK.replace(
+            "pegins 0\n", "pegins 0x\r\n"), code.LEGACY_NUMBER, 5),
+        ("a CR not followed by LF where a line ends", EMPTY_BLOCK.replace(
+            "pegins 0\n", "pegins 0\rx\n"), code.LEGACY_SYNTAX, 5),
+        # rule 3: the line after a list, then its count
+        ("a wrong count, then a misspelled record tag: the misspelled line first",
+         EMPTY_BLOCK.replace("balances 0\n", 'balances 1\nbalanse "a" 1\n'),
+         code.LEGACY_SYNTAX, 4),
+        ("a wrong count whose records are all read first (a bad number in one beyond it)",
+         block(balances=('balance "a" 1', 'balance "b" 01')).replace("balances 2",
+                                                                     "balances 1"),
+         code.LEGACY_NUMBER, 5),
+        # rule 5: lines after a string that spans lines
+        ("a fault after a string that spans lines: its physical line",
+         block(balances=('balance "x\ny"z 1',)), code.LEGACY_SYNTAX, 5),
+        ("a bad escape in a string that spans lines: the line of its backslash",
+         block(balances=('balance "x\ny\\t" 1',)), code.LEGACY_BAD_QUOTE, 5),
+        # rule 6: the end of the file
+        ("a torn write inside a string on the last line", EMPTY_BLOCK + block(
+            balances=('balance "alice" 1',)).split("alice")[0] + "al",
+         code.LEGACY_UNTERMINATED_BLOCK, 10),
+        ("a torn write inside a string opened on an earlier line",
+         block(balances=('balance "x\nyz" 1',)).split("yz")[0] + "y",
+         code.LEGACY_UNTERMINATED_BLOCK, 1),
+        ("a torn write right after a backslash in a string",
+         block(balances=('balance "a\\\\" 1',)).split("\\\\")[0] + "\\",
+         code.LEGACY_UNTERMINATED_BLOCK, 1),
+        ("a torn last line with a fault before the cut: the fault",
+         block(balances=('balance "a"x 1',)).split("x 1")[0] + "x",
+         code.LEGACY_SYNTAX, 4),
+        ("a torn write between CR and LF", EMPTY_BLOCK.replace("pegins 0\n", "pegins 0\r")
+         .split("\r")[0] + "\r", code.LEGACY_UNTERMINATED_BLOCK, 1),
+        ("a string never closed in a file that ends in LF, over several lines",
+         block(balances=('balance "x\ny 1',)), code.LEGACY_BAD_QUOTE, 4),
+        ("the torn first line of a next block", EMPTY_BLOCK + "SNAPSH",
+         code.LEGACY_UNTERMINATED_BLOCK, 10),
+        ("the torn first line of a next block, cut inside its CR LF",
+         EMPTY_BLOCK + "SNAPSHOT v1\r", code.LEGACY_UNTERMINATED_BLOCK, 10),
+        ("text without LF after the last block", EMPTY_BLOCK + "hello",
+         code.LEGACY_SYNTAX, 10),
+        ("a complete word where END_SNAPSHOT is expected, cut after it",
+         EMPTY_BLOCK.replace("END_SNAPSHOT\n", "SNAPSHOT v1"), code.LEGACY_SYNTAX, 9),
+        ("END_SNAPSHOT cut inside its word", EMPTY_BLOCK[:-5], code.LEGACY_UNTERMINATED_BLOCK,
+         1),
+    ):  # fmt: skip
+        invalid(tests, text=text, comment=comment, code=fault, line=line)
+    long_line = f'balance "{"x" * MAX_LEGACY_LINE_BYTES}" 1'
+    invalid(tests, "whole-file checks first: a long line after an invalid byte",
+            block(balances=('balance "\udcff" 1', long_line)).encode("utf-8", "surrogateescape"),
+            code.LEGACY_LINE_TOO_LONG, 5)  # fmt: skip
+    invalid(tests, "whole-file checks first: an invalid byte after a syntax fault",
+            ("hello\n" + block(balances=('balance "\udcff" 1',))).encode(
+                "utf-8", "surrogateescape"), code.LEGACY_NOT_UTF8, 5)  # fmt: skip
+    valid(tests, "a CR and a CR LF inside strings are part of them (std::quoted writes them)",
+          block(balances=('balance "a\rb" 1', 'balance "c\r\nd" 2')),
+          ("Quoting", "Weakness"))  # fmt: skip
+
+    tests = vf.group("warnings in reading order")
+    valid(tests, "duplicate, colon, newline: field by field, each on the line its field starts",
+          block(escrows=('escrow "t" "c" 1 1 1', 'escrow "t" "x:\ny" 1 1 1',
+                         'escrow "u\nv" "p:q" 1 1 1')),
+          ("Weakness",))  # fmt: skip
+    valid(tests, "newline warnings for anchor strings, no colon warnings for them",
+          anchored(block(balances=('balance "alice" 1',)), metadata="m\nn"),
+          ("Weakness", "Quoting"))  # fmt: skip
+    valid(tests, "a duplicate for every occurrence after the first",
+          block(pegouts=('pegout "o" "a" "b" 1 1 4 "" 0 0',) * 3), ("Weakness",))  # fmt: skip
+
+
+def _conversion(vf: Any, invalid: Callable[..., None], valid: Callable[..., None]) -> None:
+    """docs/legacy.md 5: what converts, and the first fault in reading order."""
+    tests = vf.group("converted")
+    for status, name in ((0, "INITIATED"), (1, "PENDING_BTC_CONF"), (2, "BTC_CONFIRMED"),
+                         (7, "FAILED")):  # fmt: skip
+        valid(tests, f"peg-in status {status} ({name})",
+              block(pegins=(f'pegin "p" "{TXID}" 1 5000 "s" "alice" {status} 1 2 3',)),
+              ("Convert",), convert="legacy-v1")  # fmt: skip
+    valid(
+        tests,
+        "an empty payloadHash becomes SHA-256 of no bytes",
+        block(tasks=('task "t" 1 3 "s" 7 "" ""',)),
+        ("Convert",),
+        convert="legacy-v1",
+    )
+    valid(tests, "a negative taskType becomes its decimal text",
+          block(tasks=(f'task "t" -1 0 "s" 0 "{PAYLOAD_HASH}" ""',)), ("Convert",),
+          convert="legacy-v1")  # fmt: skip
+    valid(tests, "the largest timestamp_ms and balances total that convert",
+          block(timestamp=2**53 - 1, balances=(f'balance "a" {2_000_000_000_000_000}',
+                                               f'balance "b" {100_000_000_000_000}')),
+          ("Convert",), convert="legacy-v1")  # fmt: skip
+    valid(tests, "fields left out are not checked (hashes of peg-outs and tasks)",
+          block(pegouts=('pegout "o" "a" "b" 1 1 4 "not hex" 0 0',),
+                tasks=(f'task "t" 0 0 "s" 0 "{PAYLOAD_HASH}" "NOT HEX"',)),
+          ("Convert",), convert="legacy-v1")  # fmt: skip
+    valid(tests, "btcTxId in display order, taken as it is (no byte reversal)",
+          block(pegins=(f'pegin "p" "{"00" * 31 + "01"}" 0 5 "s" "alice" 3 0 0 0',),
+                balances=('balance "alice" 5',)),
+          ("Convert",), convert="other-chain")  # fmt: skip
+
+    tests = vf.group("conversion order")
+    for comment, text, line in (
+        ("a timestamp_ms over 2^53 - 1, on its line",
+         EMPTY_BLOCK + block(timestamp=2**53, balances=('balance "a\tb" 1',)), 11),
+        ("the running total over 21 million BTC: the balance that carries it over",
+         block(balances=(f'balance "a" {2_000_000_000_000_000}',
+                         f'balance "b" {100_000_000_000_001}', 'balance "c" 0')), 5),
+        ("two peg-ins with one outpoint and different pegIds",
+         block(pegins=(f'pegin "p" "{TXID}" 0 5 "s" "a" 3 0 0 0',
+                       f'pegin "q" "{TXID}" 0 6 "s" "b" 3 0 0 0')), 7),
+        ("a bad id before a duplicate id: the bad id",
+         block(balances=('balance "a" 1', 'balance "b\tc" 1', 'balance "a" 2')), 5),
+        ("a duplicate escrow taskId (left out, still refused) before a peg-in fault",
+         block(escrows=('escrow "t" "c" 1 1 0', 'escrow "t" "d" 1 1 0'),
+               pegins=(f'pegin "p" "{TXID}" 0 5 "s" "a" 4 0 0 0',)), 6),
+        ("a duplicate peg-out pegId (left out, still refused)",
+         block(pegouts=('pegout "o" "a" "b" 1 1 4 "" 0 0', 'pegout "o" "a" "b" 2 2 4 "" 0 0')),
+         8),
+        ("a btcTxId in uppercase hex", block(pegins=(f'pegin "p" "{TXID.upper()}" 0 5 "s" "a" '
+                                                     '3 0 0 0',)), 6),
+        ("a peg-in btcAmount over 21 million BTC",
+         block(pegins=(f'pegin "p" "{TXID}" 0 2100000000000001 "s" "a" 3 0 0 0',)), 6),
+        ("an id not in NFC (spec.md 5)", block(balances=('balance "e\u0301" 1',)), 4),
+        ("an id with a private-use code point (Co)", block(balances=('balance "\ue000" 1',)),
+         4),
+        ("an id with a line separator (Zl)", block(tasks=('task "t" 0 0 "\u2028" 0 "" ""',)), 8),
+    ):  # fmt: skip
+        invalid(tests, f"convert: {comment}", text, ReasonCode.LEGACY_NOT_CONVERTIBLE, line,
+                ("Convert",), convert="legacy-v1")  # fmt: skip
+    invalid(tests, "convert: a chain id that is not a native id, before the block's faults",
+            EMPTY_BLOCK + block(timestamp=2**53), ReasonCode.LEGACY_NOT_CONVERTIBLE, 10,
+            ("Convert",), convert="")  # fmt: skip

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeVar
 
+from ailee.bridge import conservation_difference
 from ailee.errors import AileeError, DecodeError, ReasonCode
 from ailee.fields import check_id
 from ailee.limits import MAX_AMOUNT, MAX_UINT
@@ -59,6 +60,7 @@ __all__ = [
     "format_legacy",
     "legacy_root",
     "legacy_root_text",
+    "native_check_failures",
     "parse_legacy",
     "quote",
     "to_native",
@@ -317,7 +319,7 @@ class _Reader:
         self.pos += 1
 
     def end_of_line(self, after: str) -> None:
-        if self.at_end():
+        if self.at_end() or self.text[self.pos :] == "\r":  # cut before (or inside) CR LF
             raise self._eof()
         char = self.text[self.pos]
         if char == "\n":
@@ -335,6 +337,22 @@ class _Reader:
     def _stray(self, expected: str) -> DecodeError:
         found = self.text[self.pos]
         return _error(ReasonCode.LEGACY_SYNTAX, self.line, f"expected {expected}, found {found!r}")
+
+    def _open_string(self, what: str, start_line: int) -> DecodeError:
+        """The end of the file inside a quoted string: a torn write when the file's last
+        byte is not LF (the writer ends every line with one), else a string never closed."""
+        if not self.text.endswith("\n"):
+            return _error(
+                ReasonCode.LEGACY_UNTERMINATED_BLOCK,
+                self.block_line,
+                f"the file ends before the {LEGACY_END} of the block that starts here, inside "
+                f"the quoted string opened on line {start_line} (a torn last write)",
+            )
+        return _error(
+            ReasonCode.LEGACY_BAD_QUOTE,
+            start_line,
+            f"{what}: the quoted string opened on this line is never closed",
+        )
 
     def quoted(self, what: str) -> str:
         """A string in ``std::quoted`` form: only ``\\"`` and ``\\\\`` are escapes."""
@@ -356,11 +374,7 @@ class _Reader:
             out.append(text[self.pos : stop])
             self.pos = stop
             if stop >= end:
-                raise _error(
-                    ReasonCode.LEGACY_BAD_QUOTE,
-                    start_line,
-                    f"{what}: the quoted string opened on this line is never closed",
-                )
+                raise self._open_string(what, start_line)
             char = text[stop]
             self.pos += 1
             if char == '"':
@@ -369,7 +383,9 @@ class _Reader:
                 self.line += 1
                 out.append("\n")
                 continue
-            escaped = text[self.pos] if self.pos < end else ""
+            if self.pos >= end:  # the file ends right after the backslash
+                raise self._open_string(what, start_line)
+            escaped = text[self.pos]
             if escaped not in ('"', "\\"):
                 sequence = "\\" + escaped
                 raise _error(
@@ -461,10 +477,14 @@ def _fields(reader: _Reader, tag: str, spec: str) -> list[str | int]:
     return values
 
 
-def _section(
-    reader: _Reader, name: str, tag: str, spec: str, build: Callable[..., _R]
+def _section(  # noqa: PLR0917 (a section's layout, in order)
+    reader: _Reader, name: str, tag: str, spec: str, build: Callable[..., _R], following: str
 ) -> tuple[_R, ...]:
-    """``<name> <n>`` then the ``<tag>`` records that follow; ``n`` must be their count."""
+    """``<name> <n>`` then the ``<tag>`` records that follow; ``n`` must be their count.
+
+    The list ends at the first line whose first word is not ``tag``; that word must be
+    ``following`` (the next section's, or ``anchor``), else ``LEGACY_SYNTAX`` on that
+    line, before the count is compared (``LEGACY_COUNT_MISMATCH`` on the count's line)."""
     count_line = reader.line
     token = reader.word()
     if token != name:
@@ -476,7 +496,11 @@ def _section(
     while True:
         mark = reader.mark()
         line = reader.line
-        if reader.word() != tag:
+        token = reader.word()
+        if token != tag:
+            if token != following:
+                expected = f"{tag} or {following}"
+                raise _error(ReasonCode.LEGACY_SYNTAX, line, _expected_text(expected, token))
             reader.reset(mark)
             break
         records.append(build(*_fields(reader, tag, spec), line=line))
@@ -522,14 +546,17 @@ def _block(reader: _Reader) -> LegacySnapshot:
     reader.space("timestamp_ms")
     timestamp = reader.u64("timestamp_ms")
     reader.end_of_line("timestamp_ms")
-    balances = _section(reader, "balances", "balance", "qu", LegacyBalance)
-    escrows = _section(reader, "escrows", "escrow", "qqubu", _escrow)
-    pegins = _section(reader, "pegins", "pegin", "qqvuqqiuuu", LegacyPegIn)
-    pegouts = _section(reader, "pegouts", "pegout", "qqquuiquu", LegacyPegOut)
-    tasks = _section(reader, "tasks", "task", "qiiquqq", LegacyTask)
+    balances = _section(reader, "balances", "balance", "qu", LegacyBalance, "escrows")
+    escrows = _section(reader, "escrows", "escrow", "qqubu", _escrow, "pegins")
+    pegins = _section(reader, "pegins", "pegin", "qqvuqqiuuu", LegacyPegIn, "pegouts")
+    pegouts = _section(reader, "pegouts", "pegout", "qqquuiquu", LegacyPegOut, "tasks")
+    tasks = _section(reader, "tasks", "task", "qiiquqq", LegacyTask, "anchor")
     anchor = _anchor(reader)
     end = reader.line
-    reader.fixed_line(LEGACY_END)
+    token = reader.word()  # a word, as every fixed word: judged once it ends
+    if token != LEGACY_END:
+        raise _error(ReasonCode.LEGACY_SYNTAX, end, _expected_text(LEGACY_END, token))
+    reader.end_of_line(LEGACY_END)
     return LegacySnapshot(
         timestamp, balances, escrows, pegins, pegouts, tasks, anchor, line=start, end_line=end
     )
@@ -579,8 +606,10 @@ def parse_legacy(data: bytes) -> LegacyFile:
     in the writer's order, single spaces, plain decimal numbers in the range of their
     C++ type, strings in ``std::quoted`` form, counts equal to the records that follow.
     Raises :class:`~ailee.errors.DecodeError` with a ``LEGACY_*`` code (or
-    ``INPUT_TOO_LARGE``) and a message starting ``line <n>: ``.
-    """
+    ``INPUT_TOO_LARGE``) and a message starting ``line <n>: ``, for the first fault:
+    the whole-file checks (size, line lengths, UTF-8) first, then the text front to
+    back, field by field (``docs/legacy.md`` section 1 states every rule, the end of
+    the file and torn last writes included)."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise DecodeError(ReasonCode.SCHEMA_WRONG_TYPE, "legacy file data must be bytes")
     reader = _Reader(_check_bytes(bytes(data)))
@@ -589,6 +618,13 @@ def parse_legacy(data: bytes) -> LegacyFile:
     blocks: list[LegacySnapshot] = []
     while not reader.at_end():
         token = reader.whole_line()
+        rest = reader.text[reader.pos :]
+        if "\n" not in rest and (LEGACY_HEADER.startswith(rest) or rest == LEGACY_HEADER + "\r"):
+            raise _error(  # the torn first write of a block: a beginning of SNAPSHOT v1
+                ReasonCode.LEGACY_UNTERMINATED_BLOCK,
+                reader.line,
+                f"the file ends inside the first line of a block ({token!r}, a torn last write)",
+            )
         if token != LEGACY_HEADER:
             where = "after the last END_SNAPSHOT" if blocks else "before the first block"
             raise _error(
@@ -738,39 +774,55 @@ _LISTS: Final = (
 )
 
 
+def _string_warnings(
+    tag: str, line: int, fields: Iterable[tuple[str, str]], colon: bool
+) -> Iterable[tuple[str, int, str, str]]:
+    """``(kind, line, field, text)`` for the strings of one record (or the anchor), in
+    file order; ``line`` is where each string starts (``line`` plus the newlines of the
+    strings before it: numbers hold none)."""
+    for name, value in fields:
+        if colon and ":" in value:
+            yield (
+                "colon",
+                line,
+                name,
+                f"{tag} {name} {value!r} contains ':', the separator of the hashed text: "
+                "another state can have the same v1 root",
+            )
+        if "\n" in value:
+            yield (
+                "newline",
+                line,
+                name,
+                f"{tag} {name} contains a newline: the original's line reader drops this "
+                + (
+                    "anchor"
+                    if tag == "anchor"
+                    else "record and reads the rest of the string as lines of their own"
+                ),
+            )
+        line += value.count("\n")
+
+
 def _warnings(snapshot: LegacySnapshot) -> list[LegacyWarning]:
+    """The warnings of one block in reading order: record by record, field by field;
+    for one field ``colon``, ``newline``, then ``duplicate`` (ids are first fields)."""
     found: list[LegacyWarning] = []
     for section, tag, id_name, id_attr in _LISTS:
-        records = getattr(snapshot, section)
         first_line: dict[str, int] = {}
-        for record in records:
-            for name, attr in _STRING_FIELDS[type(record)]:
-                value = getattr(record, attr)
-                if ":" in value:
-                    found.append(
-                        LegacyWarning(
-                            "colon",
-                            record.line,
-                            name,
-                            f"line {record.line}: {tag} {name} {value!r} contains ':', the "
-                            "separator of the hashed text: another state can have the same "
-                            "v1 root",
-                        )
-                    )
-                if "\n" in value:
-                    found.append(
-                        LegacyWarning(
-                            "newline",
-                            record.line,
-                            name,
-                            f"line {record.line}: {tag} {name} contains a newline: the "
-                            "original's line reader drops this record and reads the rest of "
-                            "the string as lines of their own",
-                        )
-                    )
+        for record in getattr(snapshot, section):
             key = getattr(record, id_attr)
+            fields = [(name, getattr(record, attr)) for name, attr in _STRING_FIELDS[type(record)]]
+            own = [
+                LegacyWarning(kind, line, name, f"line {line}: {text}")
+                for kind, line, name, text in _string_warnings(tag, record.line, fields, True)
+            ]
             if key in first_line:
-                found.append(
+                # The id is every record's first field: its duplicate warning follows
+                # the id's own warnings and comes before those of the later fields.
+                at = sum(1 for w in own if w.field == id_name)
+                own.insert(
+                    at,
                     LegacyWarning(
                         "duplicate",
                         record.line,
@@ -778,29 +830,22 @@ def _warnings(snapshot: LegacySnapshot) -> list[LegacyWarning]:
                         f"line {record.line}: {tag} {id_name} {key!r} already on line "
                         f"{first_line[key]}: the original hashes both records in an order "
                         "its unstable sort leaves open (this root keeps file order)",
-                    )
+                    ),
                 )
             else:
                 first_line[key] = record.line
+            found.extend(own)
     anchor = snapshot.anchor
     if anchor is not None:
-        for name, value in (
+        fields = [
             ("l2StateRoot", anchor.state_root),
             ("recoveryMetadata", anchor.recovery_metadata),
             ("payload", anchor.payload),
             ("hash", anchor.hash),
-        ):
-            if "\n" in value:
-                found.append(
-                    LegacyWarning(
-                        "newline",
-                        anchor.line,
-                        name,
-                        f"line {anchor.line}: anchor {name} contains a newline: the original's "
-                        "line reader drops the anchor",
-                    )
-                )
-    return sorted(found, key=lambda w: w.line)
+        ]
+        for kind, line, name, text in _string_warnings("anchor", anchor.line, fields, False):
+            found.append(LegacyWarning(kind, line, name, f"line {line}: {text}"))
+    return found
 
 
 def _verdict(name: str, ok: bool, code: ReasonCode, detail: str) -> LegacyCheck:
@@ -886,14 +931,13 @@ def _native_hash(value: str, line: int, what: str) -> bytes:
     return bytes.fromhex(value)
 
 
-def _unique(records: Iterable[_R], key: Callable[[_R], object], what: str) -> None:
-    seen: set[object] = set()
-    for record in records:
-        value = key(record)
-        if value in seen:
-            line = getattr(record, "line", 0)
-            raise _not_convertible(line, f"a second {what} {value!r}: the native key is unique")
-        seen.add(value)
+def _first_seen(seen: dict[object, int], key: object, line: int, what: str) -> None:
+    """Refuse ``key`` if an earlier record of the list had it (reported on ``line``)."""
+    if key in seen:
+        raise _not_convertible(
+            line, f"{what} {key!r} already on line {seen[key]}: the native key is unique"
+        )
+    seen[key] = line
 
 
 def to_native(
@@ -905,74 +949,113 @@ def to_native(
     Balances become accounts (nonce 0), peg-ins native peg-ins (fee 0, epoch 0),
     tasks native tasks; escrows, peg-outs and the anchor have no native equivalent and
     are listed in the notes (``docs/legacy.md`` has the table). Anything that cannot
-    be represented natively raises ``LEGACY_NOT_CONVERTIBLE`` with its line: an id that
-    is not a native id, a duplicate id, a hash that is not 64 hex digits, a peg-in
-    status without a native one, an amount or time over the native range.
+    be represented natively raises ``LEGACY_NOT_CONVERTIBLE`` with its line, the first
+    in reading order: the chain id (the block's line), ``timestamp_ms``, then every
+    record in file order (its id against the earlier ids of its list, then its fields
+    in file order, then a peg-in's outpoint against the earlier peg-ins). The notes end
+    with the native checks the converted snapshot fails (:func:`native_check_failures`).
     """
     start = snapshot.line
+    chain = _native_id(chain_id, start, "chain id")
     if snapshot.timestamp_ms > MAX_UINT:
         raise _not_convertible(start + 1, f"timestamp_ms {snapshot.timestamp_ms} over {MAX_UINT}")
-    chain = _native_id(chain_id, start, "chain id")
-    notes: list[str] = []
-    _unique(snapshot.balances, lambda r: r.peer_id, "balance peerId")
     accounts = []
     total = 0
+    seen: dict[object, int] = {}
     for b in snapshot.balances:
+        _first_seen(seen, b.peer_id, b.line, "balance peerId")
+        peer = _native_id(b.peer_id, b.line, "balance peerId")
         total += b.balance
-        if b.balance > MAX_AMOUNT or total > MAX_AMOUNT:
-            raise _not_convertible(b.line, f"balances total over {MAX_AMOUNT} satoshis")
-        accounts.append(Account(_native_id(b.peer_id, b.line, "balance peerId"), b.balance, 0))
-    _unique(snapshot.pegins, lambda r: r.peg_id, "pegin pegId")
-    _unique(snapshot.pegins, lambda r: (r.btc_txid, r.vout), "pegin outpoint")
+        if total > MAX_AMOUNT:
+            raise _not_convertible(
+                b.line, f"balances total {total} over {MAX_AMOUNT} satoshis at this balance"
+            )
+        accounts.append(Account(peer, b.balance, 0))
+    seen = {}
+    for e in snapshot.escrows:  # left out; a duplicate still shows a node did not write it
+        _first_seen(seen, e.task_id, e.line, "escrow taskId")
+    seen = {}
+    outpoints: dict[object, int] = {}
     pegins = []
     for p in snapshot.pegins:
+        _first_seen(seen, p.peg_id, p.line, "pegin pegId")
+        txid = _native_hash(p.btc_txid, p.line, "pegin btcTxId")
+        if p.btc_amount > MAX_AMOUNT:
+            raise _not_convertible(p.line, f"pegin btcAmount {p.btc_amount} over {MAX_AMOUNT}")
+        destination = _native_id(p.ailee_dest, p.line, "pegin aileeDest")
         status = _PEGIN_STATUS.get(p.status)
         if status is None:
             name = PEG_STATUS_NAMES[p.status] if 0 <= p.status < len(PEG_STATUS_NAMES) else "?"
             raise _not_convertible(
                 p.line, f"pegin status {p.status} ({name}) has no native peg-in status"
             )
-        if p.btc_amount > MAX_AMOUNT:
-            raise _not_convertible(p.line, f"pegin btcAmount {p.btc_amount} over {MAX_AMOUNT}")
-        pegins.append(
-            PegIn(
-                _native_hash(p.btc_txid, p.line, "pegin btcTxId"),
-                p.vout,
-                p.btc_amount,
-                _native_id(p.ailee_dest, p.line, "pegin aileeDest"),
-                status,
-            )
-        )
-    _unique(snapshot.tasks, lambda r: r.task_id, "task taskId")
+        _first_seen(outpoints, (p.btc_txid, p.vout), p.line, "pegin outpoint (btcTxId, vout)")
+        pegins.append(PegIn(txid, p.vout, p.btc_amount, destination, status))
+    seen = {}
+    for o in snapshot.pegouts:  # left out, as escrows
+        _first_seen(seen, o.peg_id, o.line, "pegout pegId")
+    seen = {}
     tasks = []
     for t in snapshot.tasks:
+        _first_seen(seen, t.task_id, t.line, "task taskId")
+        task_id = _native_id(t.task_id, t.line, "task taskId")
         if not 0 <= t.priority <= 255:
             raise _not_convertible(t.line, f"task priority {t.priority} not in [0, 255]")
-        if t.task_type < 0:
-            raise _not_convertible(t.line, f"task taskType {t.task_type} is negative")
+        submitter = _native_id(t.submitter_id, t.line, "task submitterId")
         payload = (
             hashlib.sha256(b"").digest()
             if t.payload_hash == ""
             else _native_hash(t.payload_hash, t.line, "task payloadHash")
         )
-        tasks.append(
-            Task(
-                _native_id(t.task_id, t.line, "task taskId"),
-                str(t.task_type),
-                t.priority,
-                _native_id(t.submitter_id, t.line, "task submitterId"),
-                payload,
-                None,
-            )
-        )
-    notes.extend(_notes(snapshot))
+        tasks.append(Task(task_id, str(t.task_type), t.priority, submitter, payload, None))
     header = Header(FORMAT_VERSION, chain, 0, ZERO_ROOT, snapshot.timestamp_ms)
     try:
         state = L2State(header, accounts=tuple(accounts), pegins=tuple(pegins), tasks=tuple(tasks))
         converted = Snapshot.of(state)
     except AileeError as exc:  # defence in depth: every rule above is checked first
         raise _not_convertible(start, f"{exc.code.value}: {exc.message}") from None
+    notes = _notes(snapshot)
+    notes.extend(
+        f"block at line {start}: native check {name} will fail ({code.value}): {why}"
+        for name, code, why in native_check_failures(converted)
+    )
     return converted, tuple(notes)
+
+
+def native_check_failures(native: Snapshot) -> tuple[tuple[str, ReasonCode, str], ...]:
+    """The checks of ``ailee-l2-verify`` (``ailee.verify.check_snapshot``) that a
+    snapshot converted by :func:`to_native` fails, as ``(check, code, why)``.
+
+    The legacy format has no federation and ailee does not invent one: the
+    ``federation`` check passes with 0 epochs, every peg-in names epoch 0, which does
+    not exist (``pegins``: ``PEGIN_EPOCH_UNKNOWN``), and ``conservation`` holds only
+    when the balances add up to exactly the minted peg-ins (the original never kept
+    that invariant). Every other check passes.
+    """
+    state = native.state
+    failures: list[tuple[str, ReasonCode, str]] = []
+    if state.pegins:
+        failures.append(
+            (
+                "pegins",
+                ReasonCode.PEGIN_EPOCH_UNKNOWN,
+                f"the {len(state.pegins)} peg-in(s) name federation epoch 0 and the legacy "
+                "format has no federation (none is invented)",
+            )
+        )
+    difference = conservation_difference(state)
+    if difference:
+        balances = sum(a.balance for a in state.accounts)
+        minted = sum(p.amount for p in state.pegins if p.status == "minted")
+        failures.append(
+            (
+                "conservation",
+                ReasonCode.CONSERVATION_VIOLATED,
+                f"balances total {balances} satoshis, minted peg-ins {minted}: legacy "
+                "balances are not backed by minted peg-ins in the native sense",
+            )
+        )
+    return tuple(failures)
 
 
 def _notes(snapshot: LegacySnapshot) -> list[str]:
@@ -980,8 +1063,8 @@ def _notes(snapshot: LegacySnapshot) -> list[str]:
     notes = [
         f"{at}: converted as native sequence 0 (genesis): the legacy format has no "
         "sequence, previous root or chain id",
-        f"{at}: no federation, so the native bridge checks (federation, peg-in epochs, "
-        "conservation) cannot pass: the legacy state never carried that data",
+        f"{at}: the legacy format has no federation and none was invented: the native "
+        "federation check passes with 0 epochs",
     ]
     if snapshot.balances:
         notes.append(f"{at}: {len(snapshot.balances)} balance(s) became accounts with nonce 0")

@@ -645,7 +645,7 @@ def policy_check_command(policy_file: str, fmt: str | None, as_json: bool) -> No
 def legacy_command(legacy_file: str, out: str | None, chain_id: str, as_json: bool) -> None:
     """Check the original node's SNAPSHOT v1 file FILE: every block's v1 root, its
     anchor, the format's known weaknesses; optionally convert the last block."""
-    from ailee.legacy import check_legacy, parse_legacy, to_native
+    from ailee.legacy import check_legacy, native_check_failures, parse_legacy, to_native
     from ailee.snapshot import snapshot_to_json
 
     try:
@@ -665,7 +665,16 @@ def legacy_command(legacy_file: str, out: str | None, chain_id: str, as_json: bo
             raise _Exit(
                 EXIT_MALFORMED, ReasonCode.FILE_UNREADABLE, f"{out}: {exc.strerror or exc}"
             ) from None
-        converted = {"path": out, "root": native.state_root.hex(), "notes": list(notes)}
+        converted = {
+            "path": out,
+            "root": native.state_root.hex(),
+            "notes": list(notes),
+            # docs/legacy.md 5: what `ailee-l2-verify OUT.json` will fail, and why.
+            "native_check_failures": [
+                {"check": name, "code": code.value, "why": why}
+                for name, code, why in native_check_failures(native)
+            ],
+        }
     if as_json:
         doc: dict[str, Any] = {
             "ok": report.ok,
@@ -718,6 +727,15 @@ def _print_legacy(source: str, report: Any, converted: dict[str, Any] | None) ->
         )
         for note in converted["notes"]:
             click.echo(f"  note: {note}")
+        failing = [f"{f['check']} ({f['code']})" for f in converted["native_check_failures"]]
+        click.echo(
+            f"known limit: {converted['path']} decodes and its state_root verifies; "
+            + (
+                f"the native check(s) {', '.join(failing)} will fail (why: the notes above)"
+                if failing
+                else "every native check passes for this block"
+            )
+        )
     if report.ok:
         click.echo("VERIFIED: every anchor commits to its block")
     else:

@@ -6,8 +6,10 @@ section 1 with its line numbers, the v1 root of section 2, the anchor rules of s
 3, the warnings of section 4 and the conversion of section 5. Every fault raises
 ``LegacyRejected(code, line)`` (a ``Rejected``) for the first one in reading order.
 
-Where the text leaves an order or a line open, the choice made here is marked
-``ASSUMPTION`` in a comment; the findings are listed in the module's report.
+The first review's findings (where the text was silent or contradicted the vectors)
+were closed in the text; every order and line here follows section 1's rules 1-6,
+section 4's reading order and section 5's conversion order as now written, and
+tests/test_legacy.py fuzzes this module against ailee.legacy.
 """
 
 from __future__ import annotations
@@ -30,10 +32,9 @@ EMPTY_ROOT = "c8113438d69a00d3e8efc6ce769d3bfe325b498060fb9a2070a38456b00a0005"
 class LegacyRejected(Rejected):
     """A legacy fault: its code and the line its message starts with (1-based)."""
 
-    def __init__(self, code: str, line: int, pos: int = -1) -> None:
+    def __init__(self, code: str, line: int) -> None:
         super().__init__(code)
         self.line = line
-        self.pos = pos  # where it was found, for the torn-last-line rule
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.code}"
@@ -88,30 +89,30 @@ class _Reader:
         self.s = text
         self.pos = 0
         self.line = 1
+        self.block_line = 1
 
-    def fail(self, code: str, line: int | None = None, pos: int | None = None) -> None:
-        raise LegacyRejected(code, self.line if line is None else line,
-                             self.pos if pos is None else pos)  # fmt: skip
+    def fail(self, code: str, line: int | None = None) -> None:
+        raise LegacyRejected(code, self.line if line is None else line)
 
     def eof(self) -> None:
-        self.fail("LEGACY_UNTERMINATED_BLOCK", pos=len(self.s))
+        """Section 1, rule 6: the end of the file inside a block."""
+        self.fail("LEGACY_UNTERMINATED_BLOCK", self.block_line)
 
     def word(self) -> str:
-        """The characters up to the next space or LF (a tag, `v1`, `none`, a number)."""
+        """Rule 1: the characters up to the next space, CR or LF (a tag, `v1`, `none`,
+        a number); one the end of the file cuts is not judged (rule 6)."""
         s, i = self.s, self.pos
-        while i < len(s) and s[i] not in " \n":
+        while i < len(s) and s[i] not in " \r\n":
             i += 1
         if i == len(s):
-            self.pos = i
             self.eof()
         w = s[self.pos : i]
-        if s[i] == "\n" and w.endswith("\r"):
-            self.fail("LEGACY_LINE_ENDING", pos=i - 1)
         self.pos = i
         return w
 
     def expect(self, char: str) -> None:
-        """One separator: a space, or the LF that ends the line."""
+        """One separator: a space, or the LF that ends the line (rule 2: CR LF there is
+        LEGACY_LINE_ENDING; a CR that ends the file there, a cut CR LF, rule 6)."""
         s = self.s
         if self.pos >= len(s):
             self.eof()
@@ -121,17 +122,18 @@ class _Reader:
             if c == "\n":
                 self.line += 1
             return
-        if c == "\r" and self.pos + 1 < len(s) and s[self.pos + 1] == "\n":
-            self.fail("LEGACY_LINE_ENDING")
+        if char == "\n" and c == "\r":
+            if self.pos + 1 == len(s):
+                self.eof()
+            if s[self.pos + 1] == "\n":
+                self.fail("LEGACY_LINE_ENDING")
         self.fail("LEGACY_SYNTAX")
 
     def tag(self, expected: str) -> None:
-        start = self.pos
         if self.word() != expected:
-            self.fail("LEGACY_SYNTAX", pos=start)
+            self.fail("LEGACY_SYNTAX")
 
     def number(self, kind: str) -> int:
-        start = self.pos
         w = self.word()
         negative = kind == "int" and w.startswith("-")
         digits = w[1:] if negative else w
@@ -144,7 +146,7 @@ class _Reader:
                       "bool": (0, 1)}[kind]  # fmt: skip
             ok = lo <= value <= hi and not (negative and digits == "0")
         if not ok:
-            self.fail("LEGACY_NUMBER", pos=start)
+            self.fail("LEGACY_NUMBER")
         return value
 
     def quoted(self) -> str:
@@ -155,16 +157,18 @@ class _Reader:
             self.fail("LEGACY_BAD_QUOTE")
         i, out, line = start + 1, [], first
         while True:
-            if i >= len(s):  # never closed
-                self.fail("LEGACY_BAD_QUOTE", first, start)
-            c = s[i]
+            if i >= len(s) or ((c := s[i]) == "\\" and i + 1 == len(s)):
+                # Rule 6: still open at the end of the file: a torn write unless the
+                # file's last byte is LF (then a string never closed, rule 5).
+                if not s.endswith("\n"):
+                    self.eof()
+                self.fail("LEGACY_BAD_QUOTE", first)
             if c == "\\":
-                if i + 1 < len(s) and s[i + 1] in '"\\':
+                if s[i + 1] in '"\\':
                     out.append(s[i + 1])
                     i += 2
                     continue
-                # ASSUMPTION: a bad escape is reported on the string's first line.
-                self.fail("LEGACY_BAD_QUOTE", first, start)
+                self.fail("LEGACY_BAD_QUOTE", line)  # rule 5: the line of its backslash
             i += 1
             if c == '"':
                 break
@@ -186,7 +190,7 @@ class _Reader:
         return values, lines
 
     def block(self) -> Block:
-        first = self.line
+        first = self.block_line = self.line
         self.tag("SNAPSHOT")
         self.expect(" ")
         self.tag("v1")
@@ -197,32 +201,29 @@ class _Reader:
         timestamp = self.number("u64")
         self.expect("\n")
         lists: dict[str, list[Record]] = {}
-        tag_start, tag_line = self.pos, self.line
+        tag_line = self.line
         w = self.word()
         for index, (count_tag, rec_tag, _, spec) in enumerate(SECTIONS):
             if w != count_tag:
-                self.fail("LEGACY_SYNTAX", tag_line, tag_start)
+                self.fail("LEGACY_SYNTAX", tag_line)
             count_line = self.line
             self.expect(" ")
             count = self.number("u64")
             self.expect("\n")
             records: list[Record] = []
             while True:
-                tag_start, tag_line = self.pos, self.line
+                tag_line = self.line
                 w = self.word()
                 if w != rec_tag:
                     break
                 values, lines = self.fields(spec)
                 records.append(Record(tag_line, values, lines))
             following = SECTIONS[index + 1][0] if index + 1 < len(SECTIONS) else "anchor"
-            # ASSUMPTION: a line that is neither a record nor the next section is
-            # LEGACY_SYNTAX on its own line, before the count is compared; the count is
-            # compared when the next section's line is reached (after every record line,
-            # including those beyond the count, has been read).
+            # Rule 3: the word after the list is the next section's, then the count.
             if w != following:
-                self.fail("LEGACY_SYNTAX", tag_line, tag_start)
+                self.fail("LEGACY_SYNTAX", tag_line)
             if len(records) != count:
-                self.fail("LEGACY_COUNT_MISMATCH", count_line, tag_start)
+                self.fail("LEGACY_COUNT_MISMATCH", count_line)
             lists[rec_tag] = records
         anchor_line = self.line
         self.expect(" ")
@@ -231,10 +232,9 @@ class _Reader:
             self.pos -= 1  # fields() reads the space before each field
             values, lines = self.fields(ANCHOR)
             anchor = Record(anchor_line, values, lines)
-        else:
-            start = self.pos
+        else:  # rule 4
             if self.word() != "none":
-                self.fail("LEGACY_SYNTAX", pos=start)
+                self.fail("LEGACY_SYNTAX")
             self.expect("\n")
         self.tag("END_SNAPSHOT")
         self.expect("\n")
@@ -243,11 +243,9 @@ class _Reader:
 
 def read_file(data: bytes) -> list[Block]:
     """Section 1: every block of a file, or LegacyRejected for its first fault."""
-    # Limits and UTF-8, on the whole file first.
+    # The whole file first: size, every line's length, UTF-8, empty.
     if len(data) > MAX_FILE:
         raise LegacyRejected("INPUT_TOO_LARGE", 1)
-    # ASSUMPTION: both limits before UTF-8 (the doc lists "limits and UTF-8" without
-    # ordering a long line against an earlier invalid byte).
     for number, physical in enumerate(data.split(b"\n"), 1):
         if len(physical) > MAX_LINE:
             raise LegacyRejected("LEGACY_LINE_TOO_LONG", number)
@@ -264,22 +262,14 @@ def read_file(data: bytes) -> list[Block]:
     while reader.pos < len(text):
         line = reader.line
         if reader.pos >= torn:
-            # ASSUMPTION: a last line without its LF between blocks is the torn start
-            # of a block when it could begin "SNAPSHOT v1", and text outside a block
-            # otherwise.
+            # Rule 6: a last line without its LF between blocks is the torn start of
+            # a block when it is a beginning of "SNAPSHOT v1" (or that line and a CR,
+            # a cut CR LF), text outside a block otherwise.
             rest = text[reader.pos :]
-            code = "LEGACY_UNTERMINATED_BLOCK" if "SNAPSHOT v1".startswith(rest) else (
-                "LEGACY_SYNTAX")  # fmt: skip
+            torn_start = "SNAPSHOT v1".startswith(rest) or rest == "SNAPSHOT v1\r"
+            code = "LEGACY_UNTERMINATED_BLOCK" if torn_start else "LEGACY_SYNTAX"
             raise LegacyRejected(code, line)
-        try:
-            blocks.append(reader.block())
-        except LegacyRejected as exc:
-            # ASSUMPTION: any fault found in the last line when it has no LF (a torn
-            # write) is the unterminated block; a string opened earlier and never
-            # closed stays LEGACY_BAD_QUOTE (vector tcId 30).
-            if exc.pos >= torn:
-                raise LegacyRejected("LEGACY_UNTERMINATED_BLOCK", line) from None
-            raise
+        blocks.append(reader.block())
     for block in blocks:
         block.warnings = warnings(block)
     return blocks
@@ -329,14 +319,10 @@ def anchor_checks(block: Block) -> dict[str, str]:
 
 
 def warnings(block: Block) -> list[list[Any]]:
-    """[kind, line, field] in reading order.
-
-    ASSUMPTION: within a record, field by field (`colon` before `newline` for one
-    string), then `duplicate` for the record's id; the line is the field's first line
-    (the record's line for `duplicate`); `duplicate` names every occurrence after the
-    first; `newline` also covers the anchor's strings (they are strings of the file),
-    `colon` only strings of hashed records (section 4 says so).
-    """
+    """[kind, line, field] in reading order (section 4): record by record, field by
+    field; for one field `colon`, `newline`, `duplicate`; the line the field starts on;
+    `duplicate` for every occurrence after the first; `newline` for the anchor's
+    strings too, `colon` only for strings of hashed records."""
     out: list[list[Any]] = []
     for _, rec_tag, id_field, spec in SECTIONS:
         seen: set[str] = set()
@@ -348,9 +334,10 @@ def warnings(block: Block) -> list[list[Any]]:
                     out.append(["colon", r.lines[name], name])
                 if "\n" in r.values[name]:
                     out.append(["newline", r.lines[name], name])
-            if r.values[id_field] in seen:
-                out.append(["duplicate", r.line, id_field])
-            seen.add(r.values[id_field])
+                if name == id_field:
+                    if r.values[id_field] in seen:
+                        out.append(["duplicate", r.lines[name], id_field])
+                    seen.add(r.values[id_field])
     if block.anchor is not None:
         for name, kind in ANCHOR:
             if kind == "q" and "\n" in block.anchor.values[name]:
@@ -401,13 +388,13 @@ def _hash32(value: str, line: int) -> bytes:
 def to_native(block: Block, chain_id: str) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     """Section 5: the native header and sections of a block, or NOT_CONVERTIBLE.
 
-    ASSUMPTION: faults are taken in reading order: the timestamp (its line) first, then
-    the records in file order, each field by field, a duplicate native key on the later
-    record's line (a duplicate legacy id before the record's fields); a duplicate id in
-    the left-out escrows or peg-outs also refuses (the doc's "conversion refuses it" is
-    said of every list); the 21 M BTC total fails on the balance that first carries the
-    running total over it.
+    Faults in reading order: the chain id (the block's line), the timestamp (its line),
+    then the records in file order: the record's id against the earlier ids of its
+    list (every list, escrows and peg-outs too), its fields in file order, then a
+    peg-in's outpoint against the earlier peg-ins; the 21 M BTC total fails on the
+    balance that first carries the running total over it.
     """
+    _native_id(chain_id, block.line)
     if block.timestamp_ms > MAX_TIMESTAMP:
         _refuse(block.timestamp_line)
     header = {"version": 2, "chain_id": chain_id, "sequence": 0,
