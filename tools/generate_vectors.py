@@ -1874,7 +1874,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     importlib.import_module("generate_legacy_vectors").legacy_vectors(VectorFile).write(
         out, "legacy.json"
-    )  # noqa: E501
+    )
 
 
 if __name__ == "__main__":
