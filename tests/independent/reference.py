@@ -524,8 +524,8 @@ def witness_root(section: str, w: Any, size: int) -> tuple[bytes, int]:
     return current
 
 
-def verify_proof(doc: Any, root: bytes) -> tuple[str, int]:
-    """Spec 9.1 (reading) then 9.2 (verification); returns (kind, total)."""
+def read_proof(doc: Any) -> dict[str, Any]:
+    """Spec 9.1: read a proof document (the first fault's code)."""
     if not isinstance(doc, dict):
         raise Rejected("SCHEMA_WRONG_TYPE")
     if is_int(doc.get("version")) and doc["version"] != 2:
@@ -558,6 +558,15 @@ def verify_proof(doc: Any, root: bytes) -> tuple[str, int]:
     witnesses = {n: read_witness(section, doc[n]) for n in names[9:]}
     if kind == "inclusion" and witnesses["leaf"] is None:
         raise Rejected("SCHEMA_WRONG_TYPE")
+    return {"kind": kind, "section": section, "key": key, "header": header, "roots": roots,
+            "size": size, "total": total, "witnesses": witnesses}  # fmt: skip
+
+
+def verify_proof(doc: Any, root: bytes) -> tuple[str, int]:
+    """Spec 9.1 (reading) then 9.2 (verification); returns (kind, total)."""
+    p = read_proof(doc)
+    kind, section, key, header = p["kind"], p["section"], p["key"], p["header"]
+    roots, size, total, witnesses = p["roots"], p["size"], p["total"], p["witnesses"]
     # 9.2
     if total < 0:
         raise Rejected("PROOF_SUM_NEGATIVE")

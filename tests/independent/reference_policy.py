@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from tests.independent.reference import Rejected, cbor_encode, th
+from tests.independent.reference_breakers import POLICY_FIELDS
 
 MAX_BYTES = 1_048_576
 MAX_DEPTH = 16
@@ -792,27 +793,9 @@ BRIDGE = [
     ("pegout_fee_min", "int", 0, MAX_SAT, 0),
     ("pegout_fee_max", "int", 0, MAX_SAT, MAX_SAT),
 ]
-# docs/safety.md section 2, in its order: (field, default, lo, hi)
-BREAKERS = [
-    ("max_block_size", 4_000_000, 1_000, 1_000_000_000),
-    ("max_latency_ms", 2_000, 1, 3_600_000),
-    ("warn_latency_ms", 1_500, 1, 3_600_000),
-    ("min_peers", 8, 1, 1_000),
-    ("max_eis_change_ppm", 350_000, 0, 1_000_000),
-    ("min_eis_ppm", 200_000, 0, 1_000_000),
-    ("max_drift_ppm", 600_000, 0, 100_000_000),
-    ("min_sensor_confidence_ppm", 250_000, 0, 1_000_000),
-    ("concurrent_trips", 3, 2, 7),
-    ("persist_blocks", 10, 1, 4_032),
-    ("hysteresis_blocks", 10, 1, 4_032),
-    ("min_collateral_ppm", 900_000, 1, 2_000_000),
-    ("resume_collateral_ppm", 950_000, 1, 2_000_000),
-    ("pegout_window_blocks", 6, 1, 4_032),
-    ("pegout_window_limit", 100_000_000_000, 1, MAX_SAT),
-    ("spv_window_blocks", 144, 1, 4_032),
-    ("spv_min_checks", 20, 1, 1_000_000),
-    ("max_spv_failure_ppm", 50_000, 0, 1_000_000),
-]
+# docs/safety.md section 2, in its order: (field, default, lo, hi); the breakers'
+# second implementation reads the same table.
+BREAKERS = POLICY_FIELDS
 WEIGHTS = [("reputation", 40), ("latency", 30), ("capacity", 20), ("cost", 20), ("region", 10),
            ("green", 5), ("load", 20)]  # fmt: skip
 SCHEDULER = [

@@ -258,41 +258,10 @@ def _is_point(key: bytes) -> bool:
 
 def read_proof(doc: Any) -> dict[str, Any]:
     """Spec 9.1 reading only (9.2 is ``ref.verify_proof`` on the same document)."""
-    if not isinstance(doc, dict):
-        raise Rejected("SCHEMA_WRONG_TYPE")
-    if is_int(doc.get("version")) and doc["version"] != 2:
-        raise Rejected("SCHEMA_UNSUPPORTED_VERSION")
-    if "kind" not in doc:
-        raise Rejected("SCHEMA_MISSING_FIELD")
-    kind = doc["kind"]
-    if kind not in ("inclusion", "non-inclusion"):
-        raise Rejected("ENUM_UNKNOWN_VALUE")
-    names = ["format", "version", "kind", "section", "key", "header", "section_roots",
-             "tree_size", "section_total"]  # fmt: skip
-    names += ["leaf"] if kind == "inclusion" else ["left", "right"]
-    exact_fields(doc, names)
-    if doc["format"] != "ailee-proof":
-        raise Rejected("SCHEMA_BAD_FORMAT")
-    section = doc["section"]
-    if not isinstance(section, str):
-        raise Rejected("SCHEMA_WRONG_TYPE")
-    if section not in ref.SECTIONS:
-        raise Rejected("SECTION_UNKNOWN")
-    key = ANY_BYTES(doc["key"], True)
-    header = ref.read_header(doc["header"], True)
-    others = [s for s in ref.SECTIONS if s != section]
-    roots = exact_fields(doc["section_roots"], others)
-    for s in others:
-        B32(roots[s], True)
-    ref.k_uint(0, 2**24)(doc["tree_size"], True)
-    if not is_int(doc["section_total"]):
-        raise Rejected("SCHEMA_WRONG_TYPE")
-    witnesses = {n: ref.read_witness(section, doc[n]) for n in names[9:]}
-    if kind == "inclusion" and witnesses["leaf"] is None:
-        raise Rejected("SCHEMA_WRONG_TYPE")
-    record = witnesses["leaf"][1] if kind == "inclusion" else None
-    return {"doc": doc, "kind": kind, "section": section, "key": key, "header": header,
-            "record": record}  # fmt: skip
+    p = ref.read_proof(doc)
+    leaf = p["witnesses"].get("leaf")
+    return {"doc": doc, "kind": p["kind"], "section": p["section"], "key": p["key"],
+            "header": p["header"], "record": None if leaf is None else leaf[1]}  # fmt: skip
 
 
 def _read_federation(v: Any) -> list[dict[str, Any]]:
