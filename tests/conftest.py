@@ -3,6 +3,8 @@
 Third-party vectors live beside the project in ``../shared/external-vectors/``. Tests
 that need them skip with a visible reason when they are absent, except when
 ``AILEE_REQUIRE_EXTERNAL_VECTORS=1`` (as ``.ci/run`` sets), where absence is a failure.
+``AILEE_EXTERNAL_VECTORS`` names another folder for them (mutmut runs the tests from a copy
+of the project in ``mutants/``, one level deeper).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EXTERNAL_VECTORS = ROOT.parent / "shared" / "external-vectors"
+EXTERNAL_VECTORS = Path(
+    os.environ.get("AILEE_EXTERNAL_VECTORS") or ROOT.parent / "shared" / "external-vectors"
+)
 
 
 def external_vector(name: str) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -285,3 +286,99 @@ def test_taproot_verifier_errors() -> None:
     )
     with pytest.raises(VerificationError):
         taproot_output_key(not_on_curve, None)
+
+
+# --- boundaries found by mutation testing (docs/assurance.md) ------------------------
+
+
+def _push(opcode: int, length_bytes: bytes, data: bytes) -> bytes:
+    return b"\x6a" + bytes((opcode,)) + length_bytes + data
+
+
+@pytest.mark.parametrize(
+    ("script", "code"),
+    [
+        # OP_PUSHBYTES_1 is a data push: the payload is judged, not the opcode.
+        (b"\x6a\x01a", ReasonCode.ANCHOR_BAD_MAGIC),
+        # Each OP_PUSHDATA form with its length field and nothing else is a push of zero
+        # bytes, which has a shorter form.
+        (b"\x6a\x4c\x00", ReasonCode.ANCHOR_NON_MINIMAL_PUSH),
+        (b"\x6a\x4d\x00\x00", ReasonCode.ANCHOR_NON_MINIMAL_PUSH),
+        (b"\x6a\x4e\x00\x00\x00\x00", ReasonCode.ANCHOR_NON_MINIMAL_PUSH),
+        # A non-push opcode is not read as OP_PUSHDATA4 however long the script.
+        (b"\x6a\x00\x00\x00\x00\x00", ReasonCode.ANCHOR_NOT_OP_RETURN),
+        (b"\x6a\x4f\x00\x00\x00\x00", ReasonCode.ANCHOR_NOT_OP_RETURN),
+        # The smallest length each OP_PUSHDATA form is minimal for: the payload is judged.
+        (_push(0x4C, b"\x4c", PAYLOAD + bytes(38)), ReasonCode.ANCHOR_BAD_LENGTH),
+        (_push(0x4D, b"\x00\x01", PAYLOAD + bytes(218)), ReasonCode.ANCHOR_BAD_LENGTH),
+        (_push(0x4E, b"\x00\x00\x01\x00", PAYLOAD + bytes(65498)), ReasonCode.ANCHOR_BAD_LENGTH),
+        # The largest length each form is not minimal for.
+        (_push(0x4D, b"\xff\x00", PAYLOAD + bytes(217)), ReasonCode.ANCHOR_NON_MINIMAL_PUSH),
+        (
+            _push(0x4E, b"\xff\xff\x00\x00", PAYLOAD + bytes(65497)),
+            ReasonCode.ANCHOR_NON_MINIMAL_PUSH,
+        ),
+    ],
+)
+def test_op_return_push_boundaries(script: bytes, code: ReasonCode) -> None:
+    assert code_of(parse_anchor_script, script) is code
+
+
+def test_wrong_length_inputs_are_named() -> None:
+    assert code_of(anchor_payload, COMMITMENT[:-1]) is ReasonCode.BYTES_WRONG_LENGTH
+    assert code_of(anchor_script, COMMITMENT + b"\x00") is ReasonCode.BYTES_WRONG_LENGTH
+    assert code_of(taproot_output_key, INTERNAL_KEY[:-1], None) is ReasonCode.BYTES_WRONG_LENGTH
+    assert code_of(build_taproot_anchor, b"\x02" + INTERNAL_KEY, COMMITMENT) is (
+        ReasonCode.BYTES_WRONG_LENGTH
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "compact_size"),
+    [
+        (0, b"\x00"),
+        (252, b"\xfc"),
+        (253, b"\xfd\xfd\x00"),
+        (0xFFFF, b"\xfd\xff\xff"),
+        (0x10000, b"\xfe\x00\x00\x01\x00"),
+    ],
+)
+def test_tapleaf_hash_compact_size_boundaries(size: int, compact_size: bytes) -> None:
+    # BIP341: hashTapLeaf(v || compact_size(len(script)) || script), written out with
+    # hashlib so that the length prefix is checked at each of its width changes.
+    script = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    tag = hashlib.sha256(b"TapLeaf").digest()
+    expected = hashlib.sha256(tag + tag + b"\xc0" + compact_size + script).digest()
+    assert tapleaf_hash(script) == expected
+
+
+def _script_path_output_key(script: bytes, block: bytes) -> tuple[bytes, int]:
+    """BIP341 script-path check: the output key and parity a control block and a
+    tapscript leaf commit to."""
+    assert (len(block) - 33) % 32 == 0
+    node = tapleaf_hash(script, block[0] & 0xFE)
+    for start in range(33, len(block), 32):
+        node = tapbranch_hash(node, block[start : start + 32])
+    return taproot_output_key(block[1:33], node)
+
+
+@pytest.mark.parametrize("leaves", [0, 1, 2, 3])
+def test_taproot_control_blocks_spend_their_leaf(leaves: int) -> None:
+    built = build_taproot_anchor(INTERNAL_KEY, COMMITMENT, FEDERATION_LEAVES[:leaves])
+    assert built.script_pubkey == p2tr_script(built.output_key)
+    expected = (built.output_key, built.parity)
+    assert _script_path_output_key(built.anchor_leaf, built.control_block()) == expected
+    for index, script in enumerate(built.federation_leaves):
+        assert _script_path_output_key(script, built.control_block(index)) == expected
+
+
+def test_taproot_path_of_the_maximum_length_is_accepted() -> None:
+    path = [bytes([k]) * 32 for k in range(128)]
+    node = tapleaf_hash(anchor_script(COMMITMENT))
+    for sibling in path:
+        node = tapbranch_hash(node, sibling)
+    output_key, _ = taproot_output_key(INTERNAL_KEY, node)
+    verify_taproot_anchor(p2tr_script(output_key), INTERNAL_KEY, COMMITMENT, path)
+    assert code_of(
+        verify_taproot_anchor, p2tr_script(output_key), INTERNAL_KEY, COMMITMENT, [*path, path[0]]
+    ) is (ReasonCode.TAPROOT_PATH_TOO_LONG)
