@@ -179,3 +179,12 @@ def test_leaf_and_node_tags_differ() -> None:
     a, b = _leaf(1), _leaf(2)
     assert merkle_root([a, b]) != merkle_root([b, a])
     assert tagged_hash(Tag.NODE, a + b) != tagged_hash(Tag.LEAF_ACCOUNTS, a + b)
+
+
+def test_sum_path_refuses_hashes_and_sums_of_different_lengths() -> None:
+    # Found by mutation testing: without the check the extra hash would be dropped and
+    # a path for a shorter tree returned.
+    with pytest.raises(ValueError, match="zip"):
+        sum_merkle_path([_leaf(0), _leaf(1)], [1], 0)
+    with pytest.raises(ValueError, match="zip"):
+        sum_merkle_path([_leaf(0)], [1, 2], 0)
