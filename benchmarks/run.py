@@ -18,6 +18,7 @@ import bench_cli
 import bench_fl
 import bench_headers
 import bench_scheduling
+import bench_startup
 import bench_state_root
 
 
@@ -31,11 +32,13 @@ def main() -> None:
     parser.add_argument("--batch-tasks", type=int, default=2_000)
     parser.add_argument("--fl-parameters", type=int, default=1_000_000)
     parser.add_argument("--bridge-pegouts", type=int, default=10_000)
+    parser.add_argument("--startup-runs", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, best of {args.repeats}")
     print(bench_state_root.report(bench_state_root.run(args.accounts, args.repeats)))
     print(bench_cli.report(bench_cli.run(args.cli_accounts, args.repeats)))
+    print(bench_startup.report(bench_startup.run(args.startup_runs)))
     print(
         bench_headers.report(
             bench_headers.run(args.headers, args.repeats, args.mainnet_headers_file)

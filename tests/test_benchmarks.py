@@ -22,6 +22,13 @@ def test_cli_benchmark_runs() -> None:
     assert module.report(module.run(n=50, repeats=1))
 
 
+def test_startup_benchmark_runs() -> None:
+    module = bench("bench_startup")
+    result = module.run(runs=1)
+    assert set(result.medians) == set(module.commands())
+    assert "target <= 2.0" in module.report(result)
+
+
 def test_headers_benchmark_runs(tmp_path: Path) -> None:
     module = bench("bench_headers")
     result = module.run(min_headers=200, repeats=1, mainnet_file=tmp_path / "absent.bin")

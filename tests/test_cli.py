@@ -247,12 +247,12 @@ def test_installed_command_in_a_subprocess(tmp_path: Path) -> None:
 def test_a_bug_is_reported_as_internal_error_not_a_traceback(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ailee_verify.cli as cli_module
+    import ailee.verify
 
     def broken(source: str, data: bytes, policy: object = None) -> object:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(cli_module, "check_snapshot_bytes", broken)
+    monkeypatch.setattr(ailee.verify, "check_snapshot_bytes", broken)
     status, _, err = run(capsys, str(SNAPSHOT))
     assert status == 4
     assert last_line(err) == "ailee-l2-verify: INTERNAL_ERROR: RuntimeError: simulated bug"

@@ -24,14 +24,14 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from coincurve import PublicKeyXOnly
-
 from ailee.errors import DecodeError, ReasonCode, VerificationError
 from ailee.hashing import Tag, tagged_hash
 from ailee.state import ZERO_ROOT, Anchor
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from coincurve import PublicKeyXOnly
 
 __all__ = [
     "ANCHOR_MAGIC",
@@ -271,6 +271,8 @@ def tapbranch_hash(left: bytes, right: bytes) -> bytes:
 def _xonly(key: bytes, what: str) -> PublicKeyXOnly:
     if len(key) != 32:
         raise DecodeError(ReasonCode.BYTES_WRONG_LENGTH, f"{what} must be a 32-byte x-only key")
+    from coincurve import PublicKeyXOnly  # only Taproot needs the curve: a cheap start-up
+
     try:
         return PublicKeyXOnly(key)
     except ValueError:

@@ -1,44 +1,40 @@
-"""``ailee-l2-verify``: verify L2 snapshots, proofs and golden vectors offline.
+"""The commands of ``ailee-l2-verify`` (click), behind the entry point :mod:`ailee_verify.cli`.
 
 This module only turns arguments and files into calls of :mod:`ailee` and results
 into text, JSON and exit codes. Exit codes: 0 verified; 1 a check failed; 2 usage
 error; 3 input unreadable or malformed; 4 internal error (a bug). On any failure the
 last line written to stderr is ``ailee-l2-verify: <REASON_CODE>: <message>``.
+
+It imports click and nothing of :mod:`ailee` at the top: each command imports what it
+uses, so ``ailee-l2-verify COMMAND --help`` loads click and this module only, and a
+verification loads no numpy, scipy or YAML reader unless the input needs them
+(``docs/assurance.md``, "Start-up").
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ailee import jsoncodec
-from ailee.errors import AileeError, DecodeError, ReasonCode, VerificationError
-from ailee.limits import MAX_DOCUMENT_BYTES
-from ailee.verify import (
-    EXIT_FAILED,
-    EXIT_MALFORMED,
-    EXIT_OK,
-    EXIT_USAGE,
-    Check,
-    EvidenceResult,
-    Report,
-    SnapshotResult,
-    build_report,
-    check_evidence,
-    check_snapshot_bytes,
-    failed_input,
-)
+from ailee_verify.cli import EXIT_INTERNAL, PROG
 
-__all__ = ["EXIT_INTERNAL", "cli", "main"]
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
 
-PROG = "ailee-l2-verify"
-EXIT_INTERNAL = 4
+    from ailee.errors import AileeError, ReasonCode
+    from ailee.verify import Report
+
+__all__ = ["cli", "run"]
+
+# ailee.verify's exit codes, restated so that help needs no ailee import
+# (tests/test_startup.py checks they agree).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_MALFORMED = 3
 
 
 class _Exit(Exception):
@@ -57,6 +53,9 @@ def _fail_line(code: ReasonCode, message: str) -> None:
 
 def read_input(path: str) -> bytes:
     """Read a file (``-`` is standard input), refusing it early if over the size limit."""
+    from ailee.errors import DecodeError, ReasonCode
+    from ailee.limits import MAX_DOCUMENT_BYTES
+
     try:
         if path == "-":
             data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
@@ -81,6 +80,8 @@ def read_input(path: str) -> bytes:
 def _failed_command(error: AileeError, as_json: bool) -> _Exit:
     """Print the ``--json`` failure object if asked, and return the exit for ``error``."""
     if as_json:
+        from ailee import jsoncodec
+
         click.echo(
             jsoncodec.dumps({"ok": False, "code": error.code.value, "detail": error.message}),
             nl=False,
@@ -89,6 +90,8 @@ def _failed_command(error: AileeError, as_json: bool) -> _Exit:
 
 
 def _exit_for(error: AileeError) -> _Exit:
+    from ailee.errors import VerificationError
+
     status = EXIT_FAILED if isinstance(error, VerificationError) else EXIT_MALFORMED
     return _Exit(status, error.code, error.message)
 
@@ -206,6 +209,18 @@ def verify_command(  # noqa: PLR0917 (one parameter per option)
     policy_file: str | None,
 ) -> None:
     """Verify each SNAPSHOT (JSON or CBOR) and the chain between consecutive ones."""
+    from ailee import jsoncodec
+    from ailee.errors import AileeError, DecodeError
+    from ailee.verify import (
+        Check,
+        EvidenceResult,
+        SnapshotResult,
+        build_report,
+        check_evidence,
+        check_snapshot_bytes,
+        failed_input,
+    )
+
     pin = None
     if policy_file is not None:
         from ailee.policy import format_for_suffix, parse_policy
@@ -251,6 +266,8 @@ def verify_command(  # noqa: PLR0917 (one parameter per option)
 @click.option("--key", required=True, help="Record key: an id, <txid>:<vout>, or a number.")
 def prove_command(snapshot: str, section: str, key: str) -> None:
     """Print an inclusion or non-inclusion proof of KEY in SECTION of SNAPSHOT, as JSON."""
+    from ailee import jsoncodec
+    from ailee.errors import AileeError, DecodeError, ReasonCode
     from ailee.proofs import proof_to_json
     from ailee.snapshot import read_snapshot
     from ailee.state import parse_key
@@ -281,6 +298,10 @@ def prove_command(snapshot: str, section: str, key: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def check_proof_command(proof: str, root_hex: str, as_json: bool) -> None:
     """Verify the proof in file PROOF against the state root --root."""
+    import json
+
+    from ailee import jsoncodec
+    from ailee.errors import AileeError, DecodeError, ReasonCode
     from ailee.fields import Form, hex_to_bytes
     from ailee.proofs import proof_from_json, verify_proof
     from ailee.state import write_fields
@@ -323,12 +344,16 @@ def check_proof_command(proof: str, root_hex: str, as_json: bool) -> None:
 
 
 @cli.command("vectors")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory_name", metavar="DIRECTORY", type=click.Path(file_okay=False))
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def vectors_command(directory: Path, quiet: bool) -> None:
+def vectors_command(directory_name: str, quiet: bool) -> None:
     """Run every golden vector file (*.json) under DIRECTORY."""
+    from pathlib import Path
+
+    from ailee.errors import AileeError, ReasonCode
     from ailee.vectors import run_vector_file
 
+    directory = Path(directory_name)
     if not directory.is_dir():
         raise _Exit(EXIT_MALFORMED, ReasonCode.FILE_UNREADABLE, f"{directory}: not a directory")
     files = sorted(str(path) for path in directory.rglob("*.json"))
@@ -354,6 +379,8 @@ def vectors_command(directory: Path, quiet: bool) -> None:
 
 def _cli_hex(value: str, what: str, length: int | None = None) -> bytes:
     """Hex typed on the command line (either case); a bad one is a usage error (exit 2)."""
+    from ailee.errors import ReasonCode
+
     text = value.strip().lower()
     if len(text) % 2 or not all(c in "0123456789abcdef" for c in text):
         raise _Exit(EXIT_USAGE, ReasonCode.HEX_INVALID, f"{what}: not hexadecimal")
@@ -407,6 +434,8 @@ def spv_command(  # noqa: PLR0917 (one parameter per option)
     as_json: bool,
 ) -> None:
     """Prove that transactions are in the most-work Bitcoin chain (SPV), offline."""
+    from ailee import jsoncodec
+    from ailee.errors import AileeError, DecodeError
     from ailee.headerchain import Checkpoint, best_chain, parse_headers_file, verify_header_chain
     from ailee.headers import display_hex
     from ailee.networks import network
@@ -480,7 +509,9 @@ def anchor_build_command(
     The record chains onto the last anchor in SNAPSHOT's own anchors section; put it
     in the anchors section of the next snapshot.
     """
+    from ailee import jsoncodec
     from ailee.anchors import anchor_script, build_taproot_anchor, make_anchor
+    from ailee.errors import AileeError, ReasonCode, VerificationError
     from ailee.fields import Form
     from ailee.snapshot import read_snapshot
     from ailee.state import write_fields
@@ -535,7 +566,9 @@ def anchor_build_command(
 @click.argument("script_hex")
 def anchor_decode_command(script_hex: str) -> None:
     """Decode an OP_RETURN anchor script (or Taproot anchor leaf) given in hex."""
+    from ailee import jsoncodec
     from ailee.anchors import ANCHOR_VERSION, parse_anchor_script
+    from ailee.errors import AileeError
 
     script = _cli_hex(script_hex, "SCRIPT_HEX")
     try:
@@ -564,7 +597,9 @@ def claim_command(
 ) -> None:
     """Check an exit claim offline: the federation's attestation of the anchored state,
     the anchor in Bitcoin, the balance proof, and the claim's history by block height."""
+    from ailee import jsoncodec
     from ailee.claimreport import check_claim
+    from ailee.errors import AileeError
 
     pinned = None if federation_hex is None else _cli_hex(federation_hex, "--federation", 32)
     try:
@@ -607,6 +642,7 @@ def policy_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the hash and the canonical policy.")
 def policy_check_command(policy_file: str, fmt: str | None, as_json: bool) -> None:
     """Validate the policy in FILE and print its hash (the one snapshots record)."""
+    from ailee.errors import AileeError, DecodeError
     from ailee.policy import format_for_suffix, parse_policy, policy_hash, policy_to_json
 
     if fmt is None:
@@ -645,6 +681,10 @@ def policy_check_command(policy_file: str, fmt: str | None, as_json: bool) -> No
 def legacy_command(legacy_file: str, out: str | None, chain_id: str, as_json: bool) -> None:
     """Check the original node's SNAPSHOT v1 file FILE: every block's v1 root, its
     anchor, the format's known weaknesses; optionally convert the last block."""
+    from pathlib import Path
+
+    from ailee import jsoncodec
+    from ailee.errors import AileeError, ReasonCode
     from ailee.legacy import check_legacy, native_check_failures, parse_legacy, to_native
     from ailee.snapshot import snapshot_to_json
 
@@ -759,6 +799,8 @@ def store_verify_command(directory: str, as_json: bool) -> None:
     Exit 0 verified; 1 a check failed or the store ends in a torn tail (repair it with
     `store repair`); 3 the store is missing, unreadable or has a malformed record.
     """
+    from ailee import jsoncodec
+    from ailee.errors import AileeError
     from ailee.store import StoreReader
 
     try:
@@ -803,6 +845,9 @@ def store_verify_command(directory: str, as_json: bool) -> None:
 def store_export_command(directory: str, sequence: int, output: str | None) -> None:
     """Write the snapshot of sequence N of the store in DIR as JSON (checked: its record's
     checksum, decoding and position; `store verify` re-verifies it)."""
+    from pathlib import Path
+
+    from ailee.errors import AileeError, ReasonCode
     from ailee.snapshot import snapshot_to_json
     from ailee.store import StoreReader
 
@@ -831,6 +876,8 @@ def store_export_command(directory: str, sequence: int, output: str | None) -> N
 def store_repair_command(directory: str, discard_records: bool, as_json: bool) -> None:
     """Truncate the store in DIR to its last complete, verified record, and print what
     was cut. Takes the writer's lock (STORE_LOCKED if a writer holds it)."""
+    from ailee import jsoncodec
+    from ailee.errors import AileeError
     from ailee.store import Store
 
     try:
@@ -849,9 +896,12 @@ def store_repair_command(directory: str, discard_records: bool, as_json: bool) -
         )
 
 
-def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Entry point of the ``ailee-l2-verify`` console script."""
-    args = list(sys.argv[1:] if argv is None else argv)
+def run(args: list[str]) -> int:
+    """Run the command line ``args`` (without the program name); return the exit status.
+
+    Every outcome is an exit status and, on failure, a last stderr line
+    ``ailee-l2-verify: <REASON_CODE>: <message>``; never a traceback.
+    """
     try:
         cli.main(args=args, prog_name=PROG, standalone_mode=False)
         status = EXIT_OK
@@ -861,23 +911,34 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         status = exc.status
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
-        _fail_line(ReasonCode.USAGE, "no arguments")
-        status = EXIT_USAGE
+        status = _usage_failure("no arguments")
     except click.UsageError as exc:
         if exc.ctx is not None:
             click.echo(exc.ctx.get_usage(), err=True)
-        _fail_line(ReasonCode.USAGE, exc.format_message())
-        status = EXIT_USAGE
+        status = _usage_failure(exc.format_message())
     except click.exceptions.Exit as exc:  # --help, --version
         status = exc.exit_code
     except click.exceptions.Abort:
-        _fail_line(ReasonCode.USAGE, "aborted")
-        status = EXIT_USAGE
-    except AileeError as exc:
-        _fail_line(exc.code, exc.message)
-        status = _exit_for(exc).status
-    except Exception as exc:  # a bug: say so plainly, never a traceback
-        _fail_line(ReasonCode.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
-        status = EXIT_INTERNAL
+        status = _usage_failure("aborted")
+    except Exception as exc:  # an AileeError, or a bug
+        status = _failure(exc)
     sys.stdout.flush()
-    raise SystemExit(status)
+    return status
+
+
+def _usage_failure(message: str) -> int:
+    from ailee.errors import ReasonCode
+
+    _fail_line(ReasonCode.USAGE, message)
+    return EXIT_USAGE
+
+
+def _failure(exc: Exception) -> int:
+    from ailee.errors import AileeError, ReasonCode
+
+    if isinstance(exc, AileeError):
+        _fail_line(exc.code, exc.message)
+        return _exit_for(exc).status
+    # A bug: say so plainly, never a traceback.
+    _fail_line(ReasonCode.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+    return EXIT_INTERNAL
