@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ailee.errors import ProofError, ReasonCode, VerificationError
 from ailee.hashing import Tag, tagged_hash
-from ailee.limits import MAX_AMOUNT
+from ailee.limits import MAX_AMOUNT, MAX_PROOF_PATH
 from ailee.merkle import (
     EMPTY_ROOT,
     merkle_path,
@@ -188,3 +188,28 @@ def test_sum_path_refuses_hashes_and_sums_of_different_lengths() -> None:
         sum_merkle_path([_leaf(0), _leaf(1)], [1], 0)
     with pytest.raises(ValueError, match="zip"):
         sum_merkle_path([_leaf(0)], [1, 2], 0)
+
+
+def test_sum_bounds_are_inclusive() -> None:
+    # Found by mutation testing: zero and MAX_AMOUNT are valid sums, at a leaf, a
+    # sibling and a parent.
+    a, b = _leaf(0), _leaf(1)
+    assert sum_node((a, 0), (b, 0)) == sum_merkle_root([a, b], [0, 0])
+    assert sum_node((a, 0), (b, 7))[1] == 7
+    assert root_from_sum_path((a, MAX_AMOUNT), 0, 1, []) == (a, MAX_AMOUNT)
+    root = sum_merkle_root([a, b], [MAX_AMOUNT - 1, 1])
+    assert root_from_sum_path((a, MAX_AMOUNT - 1), 0, 2, [(b, 1)]) == root
+    assert root_from_sum_path((b, 1), 1, 2, [(a, MAX_AMOUNT - 1)]) == root
+
+
+def test_longest_path_is_accepted() -> None:
+    # A tree of 2^MAX_PROOF_PATH leaves has paths of exactly MAX_PROOF_PATH hashes.
+    size = 1 << MAX_PROOF_PATH
+    path = [_leaf(i) for i in range(MAX_PROOF_PATH)]
+    expected = _leaf(99)
+    for sibling in path:
+        expected = tagged_hash(Tag.NODE, expected + sibling)
+    assert root_from_path(_leaf(99), 0, size, path) == expected
+    with pytest.raises(ProofError) as info:
+        root_from_path(_leaf(99), 0, size * 2, [*path, path[0]])
+    assert info.value.code is ReasonCode.PROOF_PATH_LENGTH
