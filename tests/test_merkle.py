@@ -213,3 +213,9 @@ def test_longest_path_is_accepted() -> None:
     with pytest.raises(ProofError) as info:
         root_from_path(_leaf(99), 0, size * 2, [*path, path[0]])
     assert info.value.code is ReasonCode.PROOF_PATH_LENGTH
+
+
+def test_sum_root_refuses_a_negative_sum() -> None:
+    with pytest.raises(VerificationError) as info:
+        sum_merkle_root([_leaf(0), _leaf(1)], [5, -1])
+    assert info.value.code is ReasonCode.PROOF_SUM_NEGATIVE
