@@ -155,7 +155,8 @@ def parse_headers_file(data: bytes) -> bytes:
 
     A file is either raw concatenated headers, or text with one header per line in
     hex (160 digits; blank lines and surrounding whitespace ignored). A file is text
-    when every byte is a hex digit or whitespace.
+    when every byte is a hex digit or whitespace. More than :data:`MAX_HEADERS`
+    headers is ``INPUT_TOO_LARGE``, found before the next header is decoded.
     """
     if data and all(byte in _HEX_TEXT for byte in data):
         out = bytearray()
@@ -163,6 +164,8 @@ def parse_headers_file(data: bytes) -> bytes:
             stripped = line.strip()
             if not stripped:
                 continue
+            if len(out) == MAX_HEADERS * HEADER_SIZE:  # before the next header is read
+                raise _too_many_headers(MAX_HEADERS + 1)
             if len(stripped) != 2 * HEADER_SIZE or not _HEX_DIGITS.issuperset(stripped):
                 raise DecodeError(
                     ReasonCode.BTC_HEADER_LENGTH,
@@ -176,7 +179,15 @@ def parse_headers_file(data: bytes) -> bytes:
             ReasonCode.BTC_HEADER_LENGTH,
             f"headers: {len(data)} bytes is not a whole number of {HEADER_SIZE}-byte headers",
         )
+    if len(data) // HEADER_SIZE > MAX_HEADERS:
+        raise _too_many_headers(len(data) // HEADER_SIZE)
     return data
+
+
+def _too_many_headers(count: int) -> DecodeError:
+    return DecodeError(
+        ReasonCode.INPUT_TOO_LARGE, f"{count} headers exceed the limit of {MAX_HEADERS}"
+    )
 
 
 def _mul_div(target: int, numerator: int, denominator: int) -> int:
@@ -364,9 +375,7 @@ def verify_header_chain(
     if count == 0:
         raise DecodeError(ReasonCode.HEADERS_EMPTY, "no headers given")
     if count > MAX_HEADERS:
-        raise DecodeError(
-            ReasonCode.INPUT_TOO_LARGE, f"{count} headers exceed the limit of {MAX_HEADERS}"
-        )
+        raise _too_many_headers(count)
     genesis_hash = block_hash(params.genesis_header)
     base = checkpoint if checkpoint is not None else Checkpoint(0, genesis_hash)
     if base.height == 0 and base.block_hash != genesis_hash:

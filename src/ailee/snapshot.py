@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ailee import encoding, jsoncodec
 from ailee.errors import DecodeError, ReasonCode
 from ailee.fields import BytesField, Form, check_version, expect_object, wrong_type
+from ailee.limits import MAX_RECORDS_PER_SECTION
 from ailee.state import (
     FORMAT_VERSION,
     SECTION_NAMES,
@@ -96,6 +97,11 @@ def _from_object(doc: object, form: Form) -> Snapshot:
         path = f"snapshot.sections.{name}"
         if not isinstance(items, list):
             raise wrong_type(path, "array", items)
+        if len(items) > MAX_RECORDS_PER_SECTION:  # before any record is read
+            raise DecodeError(
+                ReasonCode.SECTION_TOO_MANY_RECORDS,
+                f"{path}: {len(items)} records, limit {MAX_RECORDS_PER_SECTION}",
+            )
         cls = record_type(name)
         sections[name] = tuple(
             read_fields(cls, item, form, f"{path}[{i}]") for i, item in enumerate(items)
