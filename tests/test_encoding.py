@@ -77,6 +77,11 @@ REJECTIONS = [
     ("1d", ReasonCode.CBOR_RESERVED_INFO),
     ("3f", ReasonCode.CBOR_RESERVED_INFO),
     ("fc", ReasonCode.CBOR_RESERVED_INFO),
+    # Each end of the reserved range 28-30, in a head and in major 7 (mutation testing).
+    ("1c", ReasonCode.CBOR_RESERVED_INFO),
+    ("5e", ReasonCode.CBOR_RESERVED_INFO),
+    ("fe", ReasonCode.CBOR_RESERVED_INFO),
+    ("fa00000000", ReasonCode.CBOR_FLOAT),
     ("a10000", ReasonCode.CBOR_MAP_KEY_NOT_TEXT),
     ("a1f400", ReasonCode.CBOR_MAP_KEY_NOT_TEXT),
     ("a2616200616100", ReasonCode.CBOR_MAP_KEYS_UNSORTED),
@@ -100,6 +105,13 @@ def test_rejections(hex_bytes: str, code: ReasonCode) -> None:
     with pytest.raises(DecodeError) as info:
         decode(bytes.fromhex(hex_bytes))
     assert info.value.code is code
+
+
+@pytest.mark.parametrize("data", ["f6", [0xF6], None])
+def test_input_that_is_not_bytes_is_refused(data: object) -> None:
+    with pytest.raises(DecodeError) as info:
+        decode(data)  # type: ignore[arg-type]
+    assert info.value.code is ReasonCode.CBOR_UNSUPPORTED_VALUE
 
 
 def test_depth_limit_exact() -> None:
