@@ -409,13 +409,15 @@ def _names_in_order(condition: Condition) -> Iterator[Name]:
 def parse_condition(text: str, names: Collection[str] | None = None) -> Condition:
     """Parse ``text`` into its normal tree.
 
-    The checks run in four passes over the whole text, the first fault reported:
+    The checks run in five passes over the whole text, the first fault reported:
     the length (:data:`MAX_CONDITION_CHARS`; reported at column 1,025), then the
     syntax (tokens left to right, then the grammar, nesting over
     :data:`MAX_CONDITION_DEPTH` included), then the types (bottom-up, at the column
-    where the offending operand starts), then the names: with ``names``, every
-    identifier, in text order, must be one of them (``POLICY_UNKNOWN_REFERENCE`` at
-    its column). Every other fault is ``POLICY_EXPRESSION``.
+    where the offending operand starts), then the length of the canonical text (over
+    :data:`MAX_CONDITION_CHARS` at column 1,025, so that it can be read back), then
+    the names: with ``names``, every identifier, in text order, must be one of them
+    (``POLICY_UNKNOWN_REFERENCE`` at its column). Every other fault is
+    ``POLICY_EXPRESSION``.
     """
     if not isinstance(text, str):
         raise DecodeError(ReasonCode.POLICY_EXPRESSION, "column 1: a condition is text")
@@ -423,6 +425,12 @@ def parse_condition(text: str, names: Collection[str] | None = None) -> Conditio
         raise _error(MAX_CONDITION_CHARS + 1, f"longer than {MAX_CONDITION_CHARS} characters")
     raw = _Parser(text).parse()
     condition = _condition(raw, "a condition")
+    if len(format_condition(condition)) > MAX_CONDITION_CHARS:
+        # Its canonical text could not be read back (a policy's canonical JSON neither).
+        raise _error(
+            MAX_CONDITION_CHARS + 1,
+            f"canonical text longer than {MAX_CONDITION_CHARS} characters",
+        )
     if names is not None:
         for name in _names_in_order(condition):
             if name.name not in names:

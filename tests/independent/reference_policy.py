@@ -722,6 +722,8 @@ def parse_condition(s: str, declared: set[str] | None = None) -> Any:
     _type_check(tree)
     if _numeric(tree):
         raise _cerr(tree.col, "not a truth value")
+    if len(canonical(tree)) > MAX_CONDITION:
+        raise _cerr(MAX_CONDITION + 1, "canonical text over 1,024 characters")
     if declared is not None:
         for ident in identifiers(tree):
             if ident.name not in declared:
