@@ -8,12 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ailee.errors import ReasonCode, VerificationError
+from ailee.encoding import encode
+from ailee.errors import DecodeError, ReasonCode, VerificationError
+from ailee.fields import Form
 from ailee.hashing import Tag, tagged_hash
 from ailee.limits import MAX_AMOUNT
 from ailee.merkle import EMPTY_ROOT
-from ailee.state import SECTION_NAMES, ZERO_ROOT, Account, Header, L2State
-from ailee.stateroot import L2StateRoot, header_bytes, section_root, state_root_from_parts
+from ailee.state import SECTION_NAMES, ZERO_ROOT, Account, Header, L2State, write_fields
+from ailee.stateroot import (
+    L2StateRoot,
+    header_bytes,
+    leaf_bytes,
+    leaf_hash,
+    section_root,
+    state_root_from_parts,
+)
 from tests.strategies import accounts as accounts_strategy
 from tests.strategies import records, states
 
@@ -162,3 +171,27 @@ def test_inlined_account_loop_at_head_boundaries() -> None:
     assert L2StateRoot.compute(state).leaf_hashes("accounts") == [
         _generic_account_leaf(account) for account in state.accounts
     ]
+
+
+def test_state_root_from_parts_needs_exactly_eight_section_roots() -> None:
+    header_cbor = header_bytes(Header(2, "c", 0, ZERO_ROOT, 0))
+    for count in (0, len(SECTION_NAMES) - 1, len(SECTION_NAMES) + 1):
+        with pytest.raises(DecodeError) as info:
+            state_root_from_parts(header_cbor, [EMPTY_ROOT] * count)
+        assert info.value.code is ReasonCode.SCHEMA_WRONG_TYPE
+
+
+def test_account_leaf_bytes_at_the_one_byte_head_boundary() -> None:
+    # Known answers: 23 is the largest value in the initial byte, 24 takes 0x18 0x18.
+    assert leaf_bytes(Account("a", 23, 24)).hex() == (
+        "a3" "626964" "6161" "656e6f6e6365" "1818" "6762616c616e6365" "17"
+    )  # fmt: skip
+    assert leaf_bytes(Account("a", 24, 23)).hex() == (
+        "a3" "626964" "6161" "656e6f6e6365" "17" "6762616c616e6365" "1818"
+    )  # fmt: skip
+    values = [0, 23, 24, 25, 255, 256, 65535, 65536, 2**32 - 1, 2**32, MAX_AMOUNT]
+    for value in values:
+        for account in (Account("k", value, 0), Account("k", 0, value)):
+            generic = encode(write_fields(account, Form.CBOR))
+            assert leaf_bytes(account) == generic
+            assert leaf_hash(account) == tagged_hash(Tag.LEAF_ACCOUNTS, generic)
