@@ -14,6 +14,7 @@ from ailee.bridge import (
     advance,
     authorization_message,
     check_pegin_step,
+    check_pegout,
     check_pegout_step,
     conservation_difference,
     dust_threshold,
@@ -24,7 +25,7 @@ from ailee.bridge import (
     verify_quorum,
 )
 from ailee.errors import DecodeError, ReasonCode, VerificationError
-from ailee.state import FederationConfig, PegIn, PegOut
+from ailee.state import FederationConfig, L2State, PegIn, PegOut
 from tests.helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -207,3 +208,134 @@ def test_advance_is_the_transition_function() -> None:
         ReasonCode.PEGOUT_FIELDS_INCONSISTENT
     )
     assert code_of(lambda: advance(requested, "failed")) is ReasonCode.PEGOUT_FIELDS_INCONSISTENT
+
+
+# --- check_pegout and conservation, by exact reason code (mutation testing) -----------
+
+P2WPKH_DUST = 294
+
+
+def _request(state: L2State, **changes: Any) -> PegOut:
+    """The example peg-out request of ``state`` with ``changes``, its id recomputed."""
+    changed = dataclasses.replace(state.pegouts[0], **changes)
+    fresh = pegout_id(changed.l2_source, changed.nonce, changed.btc_destination,
+                      changed.amount, changed.fee)  # fmt: skip
+    return dataclasses.replace(changed, id=fresh)
+
+
+def test_check_pegout_bounds_are_inclusive() -> None:
+    state = make_examples.chain_states()[1]  # sequence 1, epoch 0: fees 1,000 to 1,000,000
+    check_pegout(state.pegouts[0], state)
+    for ok in ({"amount": P2WPKH_DUST}, {"fee": 1_000}, {"fee": 1_000_000},
+               {"requested_at": state.header.sequence}, {"requested_at": 0}):  # fmt: skip
+        check_pegout(_request(state, **ok), state)
+    refused = [
+        ({"amount": P2WPKH_DUST - 1}, ReasonCode.PEGOUT_DUST),
+        ({"fee": 999}, ReasonCode.PEGOUT_FEE_OUT_OF_POLICY),
+        ({"fee": 1_000_001}, ReasonCode.PEGOUT_FEE_OUT_OF_POLICY),
+        ({"requested_at": state.header.sequence + 1}, ReasonCode.PEGOUT_REQUEST_IN_FUTURE),
+        ({"btc_destination": b"\x6a\x01\x00"}, ReasonCode.PEGOUT_DESTINATION_UNSPENDABLE),
+    ]
+    for change, code in refused:
+        pegout = _request(state, **change)
+        assert code_of(lambda p=pegout: check_pegout(p, state)) is code, change
+    # A script that only starts near OP_RETURN (0x6b: OP_TOALTSTACK) is spendable.
+    check_pegout(_request(state, btc_destination=b"\x6b" + bytes(40)), state)
+    no_federation = dataclasses.replace(state, federation=())
+    assert code_of(lambda: check_pegout(state.pegouts[0], no_federation)) is (
+        ReasonCode.PEGOUT_FEE_OUT_OF_POLICY
+    )
+
+
+def test_check_pegout_id_covers_every_request_field() -> None:
+    state = make_examples.chain_states()[1]
+    pegout = state.pegouts[0]
+    for change in ({"l2_source": "bob"}, {"nonce": 2}, {"amount": pegout.amount + 1},
+                   {"fee": pegout.fee + 1}, {"btc_destination": b"\x51"}):  # fmt: skip
+        stale = dataclasses.replace(pegout, **change)
+        assert code_of(lambda p=stale: check_pegout(p, state)) is ReasonCode.PEGOUT_ID_MISMATCH
+
+
+def test_check_pegout_authorization_is_the_quorum_at_the_anchor() -> None:
+    state = make_examples.chain_states()[2]  # anchors 0 and 1; epoch 1 from sequence 2
+    pegout = state.pegouts[0]  # authorized against anchor 0 by epoch 0's quorum
+    check_pegout(pegout, state)
+    # Requested at 2, when epoch 1 (without SECRETS[0]'s key) is in force: the quorum is
+    # still epoch 0's, the federation at the anchor's sequence.
+    check_pegout(dataclasses.replace(pegout, requested_at=2), state)
+    message = authorization_message(pegout, state.anchors[0].commitment)
+    outsider = tuple(sorted(sign(message, SECRETS[i], bytes(32)) for i in (1, 3)))
+    broken = bytearray(pegout.signatures[0])
+    broken[50] ^= 0x10
+    refused = [
+        ({"requested_at": 0}, ReasonCode.PEGOUT_ANCHOR_NOT_EARLIER),  # anchor 0, not earlier
+        ({"anchor_ref": b"\x09" * 32}, ReasonCode.PEGOUT_ANCHOR_UNKNOWN),
+        ({"signatures": pegout.signatures[:1]}, ReasonCode.QUORUM_NOT_MET),
+        ({"signatures": outsider}, ReasonCode.QUORUM_SIGNER_UNKNOWN),  # epoch 1's key
+        ({"signatures": (bytes(broken), pegout.signatures[1])}, ReasonCode.QUORUM_BAD_SIGNATURE),
+        # the signatures are over anchor 0's commitment, not anchor 1's
+        (
+            {"anchor_ref": state.anchors[1].commitment, "requested_at": 2},
+            ReasonCode.QUORUM_BAD_SIGNATURE,
+        ),
+    ]
+    for change, code in refused:
+        changed = dataclasses.replace(pegout, **change)
+        assert code_of(lambda p=changed: check_pegout(p, state)) is code, change
+
+
+@pytest.mark.parametrize("status", list(TRANSITIONS))
+def test_check_pegout_fields_per_status(status: str) -> None:
+    """Each combination of anchor, signatures, txid and reason, for each status:
+    PEGOUT_FIELDS_INCONSISTENT exactly when spec 19.3 rule 6 refuses it."""
+    state = make_examples.chain_states()[1]
+    authorized = status in ("authorized", "broadcast", "confirmed")
+    broadcast = status in ("broadcast", "confirmed")
+    settled = status in ("failed", "expired")
+    for anchor, signatures, txid, reason in itertools.product(
+        (None, b"\x01" * 32), ((), (b"\x02" * 96,)), (None, b"\x03" * 32), (None, "timeout")
+    ):
+        valid = (anchor is None) == (not signatures) and (reason is not None) == settled
+        if not settled:
+            valid = valid and (anchor is not None) == authorized
+            valid = valid and (txid is not None) == broadcast
+        pegout = dataclasses.replace(
+            state.pegouts[0],
+            status=status,
+            anchor_ref=anchor,
+            signatures=signatures,
+            btc_txid=txid,
+            reason=reason,
+        )
+        expected = (
+            ReasonCode.PEGOUT_FIELDS_INCONSISTENT
+            if not valid
+            else None
+            if anchor is None
+            else ReasonCode.PEGOUT_ANCHOR_UNKNOWN  # the fields pass; b"\x01" * 32 is no anchor
+        )
+        if expected is None:
+            check_pegout(pegout, state)
+        else:
+            assert code_of(lambda p=pegout: check_pegout(p, state)) is expected, pegout
+
+
+def test_conservation_difference_known_answer() -> None:
+    state = make_examples.chain_states()[1]
+    pegin = state.pegins[0]
+    pegins = tuple(
+        dataclasses.replace(
+            pegin, btc_txid=bytes([i]) * 32, amount=100_000 + i, fee=10 * i + 1, status=status
+        )
+        for i, status in enumerate(("pending", "confirmed", "minted", "rejected", "minted"))
+    )
+    pegouts = tuple(
+        dataclasses.replace(_as(status), id=str(i) * 64, amount=1_000 * (i + 1), fee=i + 1)
+        for i, status in enumerate(TRANSITIONS)
+    )
+    changed = dataclasses.replace(state, pegins=pegins, pegouts=pegouts)
+    balances = sum(account.balance for account in state.accounts)
+    # credits: minted only (i = 2, 4); taken: requested, authorized, broadcast, confirmed
+    credited = (100_002 - 21) + (100_004 - 41)
+    taken = (1_000 + 1) + (2_000 + 2) + (3_000 + 3) + (4_000 + 4)
+    assert conservation_difference(changed) == balances + taken - credited
