@@ -7,12 +7,17 @@ the harness's round trip), and states the fixed behaviour directly.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from ailee.conditions import MAX_CONDITION_CHARS, format_condition, parse_condition
 from ailee.errors import DecodeError, ReasonCode
 from ailee.policy import parse_policy, policy_to_json
-from tests.helpers import EXAMPLES
+from ailee.vectors import run_vector_file
+from tests.helpers import EXAMPLES, ROOT
 
 
 def _condition_crash() -> bytes:
@@ -53,3 +58,43 @@ def test_policy_canonical_json_reads_back_with_a_long_condition() -> None:
     assert caught.value.code is ReasonCode.POLICY_EXPRESSION
     policy = parse_policy(text, "yaml")
     assert policy_to_json(parse_policy(policy_to_json(policy), "json")) == policy_to_json(policy)
+
+
+FUZZ_INPUTS = Path(__file__).resolve().parent / "fuzz-inputs"
+VECTORS = ROOT / "vectors"
+
+
+def _privacy_case(**expected: Any) -> bytes:
+    doc = json.loads((VECTORS / "privacy.json").read_text(encoding="utf-8"))
+    group = doc["testGroups"][0]
+    test = {**group["tests"][0], "expected": expected.get("expected", expected)}
+    if "events" in expected:
+        test["events"] = expected["events"]
+        test["expected"] = {"rdp_at": [["2.0", "0.1"]]}
+    one = {**doc, "numberOfTests": 1, "testGroups": [{**group, "tests": [test]}]}
+    return json.dumps(one).encode()
+
+
+def test_fuzz_vectors_privacy_rdp_at_not_pairs() -> None:
+    from fuzz.fuzz_vectors import TestOneInput
+
+    data = (FUZZ_INPUTS / "vectors-privacy-rdp-at-not-pairs.json").read_bytes()
+    TestOneInput(data)  # was ValueError: too many values to unpack
+    result = run_vector_file(data)
+    assert result.failed == 1
+    assert "SCHEMA_WRONG_TYPE" in result.failures[0]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _privacy_case(expected=[]),  # was AttributeError
+        _privacy_case(rdp_at=[["2.0", "0.1"], "3"]),  # was ValueError
+        _privacy_case(rdp=5),  # was TypeError
+        _privacy_case(events=[]),  # was IndexError
+    ],
+)
+def test_privacy_vector_runner_refuses_malformed_expectations(data: bytes) -> None:
+    result = run_vector_file(data)
+    assert result.failed == 1
+    assert "SCHEMA_WRONG_TYPE" in result.failures[0]

@@ -502,17 +502,25 @@ def _run_privacy(test: dict[str, Any]) -> None:
     improved, classic = accountant.epsilon(delta), accountant.epsilon(delta, improved=False)
     tolerance = _real(test.get("tolerance"), "tolerance")
     expected = test.get("expected", {})
+    if not isinstance(expected, dict):
+        raise wrong_type("expected", "object", expected)
+    rdp_at, rdp = expected.get("rdp_at", []), expected.get("rdp", [])
+    if not isinstance(rdp_at, list) or not all(isinstance(p, list) and len(p) == 2 for p in rdp_at):
+        raise wrong_type("expected.rdp_at", "array of [order, value]", rdp_at)
+    if not isinstance(rdp, list):
+        raise wrong_type("expected.rdp", "array", rdp)
+    if rdp_at and not events:
+        raise wrong_type("events", "non-empty array (rdp_at is of the first event)", events)
 
     def close(got: float, want: Any, what: str) -> None:
         wanted = _real(want, what)
         _expect(abs(got - wanted) <= tolerance * max(1.0, abs(wanted)), f"{what} differs")
 
-    first = events[0]
-    for order, value in expected.get("rdp_at", []):
+    for order, value in rdp_at:
+        first = events[0]
         alpha = _real(order, "rdp_at order")
         got = rdp_subsampled_gaussian(_real(first[0], "q"), _real(first[1], "sigma"), alpha)
         close(got, value, f"RDP at order {order}")
-    rdp = expected.get("rdp", [])
     _expect(len(rdp) == len(accountant.rdp), "one composed RDP value per order")
     for got, want in zip(accountant.rdp, rdp, strict=False):
         close(got, want, "composed RDP")
