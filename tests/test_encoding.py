@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from ailee.encoding import decode, encode
 from ailee.errors import DecodeError, ReasonCode
+from ailee.limits import MAX_NESTING_DEPTH
 from tests.strategies import cbor_values
 
 # RFC 8949 Appendix A examples that fall inside ailee's value model.
@@ -186,3 +187,34 @@ def test_mutated_encodings_either_reject_or_stay_canonical(
     except DecodeError:
         return
     assert encode(decoded) == bytes(data)
+
+
+def test_nesting_limit_through_map_values() -> None:
+    """Maps count toward the nesting limit like arrays: 32 nested maps encode and decode,
+    33 are CBOR_TOO_DEEP both ways (the limit is MAX_NESTING_DEPTH)."""
+    assert MAX_NESTING_DEPTH == 32
+
+    def nested(levels: int) -> object:
+        value: object = 0
+        for _ in range(levels):
+            value = {"a": value}
+        return value
+
+    at_limit = nested(MAX_NESTING_DEPTH)
+    data = encode(at_limit)
+    assert data == b"\xa1\x61a" * MAX_NESTING_DEPTH + b"\x00"
+    assert decode(data) == at_limit
+    with pytest.raises(DecodeError) as info:
+        encode(nested(MAX_NESTING_DEPTH + 1))
+    assert info.value.code is ReasonCode.CBOR_TOO_DEEP
+    with pytest.raises(DecodeError) as info:
+        decode(b"\xa1\x61a" * (MAX_NESTING_DEPTH + 1) + b"\x00")
+    assert info.value.code is ReasonCode.CBOR_TOO_DEEP
+
+
+def test_map_that_ends_where_a_key_should_start() -> None:
+    """A map of 2 pairs whose first pair takes every byte after the head: the head's
+    count passed the early length check, and the missing key is CBOR_TRUNCATED."""
+    with pytest.raises(DecodeError) as info:
+        decode(bytes.fromhex("a26161626262"))  # {"a": "bb", <nothing>}
+    assert info.value.code is ReasonCode.CBOR_TRUNCATED
