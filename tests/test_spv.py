@@ -116,7 +116,11 @@ def test_regtest_block_with_raw_transaction() -> None:
     )
     # The branch form of the same fact.
     branch = [txids[0], regtest.sha256d(txids[2] + txids[2])]
-    assert verify_branch_proof(txids[1], 1, branch, header, chain).height == 1
+    proven = verify_branch_proof(txids[1], 1, branch, header, chain)
+    assert (proven.height, proven.confirmations) == (1, 6)
+    assert proven.block_hash == block_hash(header)
+    assert list(proven.proven) == [(1, txids[1])]
+    assert proven.transaction is None  # no raw transaction was given
 
 
 def test_a_64_byte_transaction_is_refused_even_when_truly_in_the_block() -> None:
@@ -168,8 +172,32 @@ def test_spv_result_json() -> None:
     result = verify_txoutproof(
         regtest.merkle_block(header, txids, {1}), chain, raw_tx=tx.serialize()
     )
-    summary = result.to_json()
-    assert summary["height"] == 1
-    assert summary["confirmations"] == 3
-    assert summary["txids"] == [{"position": 1, "txid": display_hex(tx.txid())}]
-    assert summary["block_hash"] == display_hex(block_hash(header))
+    # The whole summary, key for key (it is the `spv --json` output).
+    assert result.to_json() == {
+        "network": "regtest",
+        "block_hash": display_hex(block_hash(header)),
+        "height": 1,
+        "confirmations": 3,
+        "tip_height": 3,
+        "tip_hash": display_hex(chain.tip_hash),
+        "txids": [{"position": 1, "txid": display_hex(tx.txid())}],
+        "unchecked": list(result.unchecked),
+    }
+
+
+def test_branch_proof_at_the_tip_and_with_its_transaction() -> None:
+    """One confirmation is enough by default (the block is the tip); a raw transaction
+    given with a branch is checked and returned, as with gettxoutproof."""
+    tx = paying_tx(42_000)
+    chain, header, txids = regtest_block_chain([tx], extra=0)
+    branch = [txids[0]]
+    result = verify_branch_proof(txids[1], 1, branch, header, chain, raw_tx=tx.serialize())
+    assert result.confirmations == 1
+    assert result.transaction is not None
+    assert result.transaction.output(0).amount == 42_000
+    assert (
+        code_of(
+            verify_branch_proof, txids[1], 1, branch, header, chain, raw_tx=paying_tx(1).serialize()
+        )
+        is ReasonCode.TX_NOT_IN_PROOF
+    )
