@@ -92,6 +92,7 @@ __all__ = [
     "verify_approvals",
     "verify_claim",
     "verify_dispute",
+    "verify_trusted_claim",
 ]
 
 #: 180 days of blocks at 144 a day: the original's intended challenge period.
@@ -403,6 +404,15 @@ def verify_claim(
     EVIDENCE_ANCHOR_UNKNOWN if none); a positive balance (CLAIM_AMOUNT_ZERO); a
     spendable, non-dust destination (CLAIM_DESTINATION_INVALID)."""
     check_trust(claim.federation, pinned)
+    return verify_trusted_claim(claim, evidence, chain)
+
+
+def verify_trusted_claim(
+    claim: ExitClaim, evidence: Mapping[int, EvidenceItem], chain: HeaderChain
+) -> ProvenClaim:
+    """:func:`verify_claim` after its first step: for a caller that has already run
+    :func:`check_trust` on ``claim.federation`` (its epochs' signatures are not
+    verified twice)."""
     if claim.params.metadata() != claim.anchor.recovery_metadata:
         raise _fail(
             ReasonCode.CLAIM_PARAMS_MISMATCH,
