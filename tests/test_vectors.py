@@ -80,6 +80,25 @@ def test_regenerated_vectors_are_identical(tmp_path: Path) -> None:
         )
 
 
+def test_the_messages_of_rejected_cases_are_the_recorded_ones() -> None:
+    # What an auditor reads beside each code (offsets, fields, amounts) is pinned, so a
+    # wrong message is noticed and a changed one is a reviewed change of the golden file.
+    recorded = (ROOT / "tests" / "golden" / "vector_messages.json").read_text(encoding="utf-8")
+    assert load_tool("record_messages").messages() == recorded, (
+        "tests/golden/vector_messages.json is stale: run python tools/record_messages.py"
+    )
+
+
+def test_a_rejection_records_its_code_and_message() -> None:
+    doc = json.loads((VECTORS / "cbor_decode.json").read_text())
+    case = next(c for g in doc["testGroups"] for c in g["tests"] if c["result"] == "invalid")
+    doc["testGroups"], doc["numberOfTests"] = [{"tests": [case]}], 1
+    result = run_vector_document(doc)
+    assert result.failures == []
+    assert len(result.rejections) == 1
+    assert result.rejections[0].startswith(f"tcId {case['tcId']}: {case['code']}: ")
+
+
 @pytest.mark.parametrize("name", FILES)
 def test_every_case_passes(name: str) -> None:
     result = run_vector_file((VECTORS / name).read_bytes())

@@ -78,12 +78,17 @@ __all__ = ["VectorFileResult", "run_vector_document", "run_vector_file"]
 
 @dataclass
 class VectorFileResult:
-    """Pass and fail counts of one vector file, with a message per failed case."""
+    """Pass and fail counts of one vector file, with a message per failed case.
+
+    ``rejections`` holds, for each invalid case rejected with its expected code,
+    ``"tcId N: CODE: message"``: the text an auditor would read for that input.
+    """
 
     algorithm: str
     passed: int = 0
     failed: int = 0
     failures: list[str] = field(default_factory=list)
+    rejections: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -772,7 +777,9 @@ _RUNNERS: Final[dict[str, Callable[[dict[str, Any]], None]]] = {
 }
 
 
-def _run_case(runner: Callable[[dict[str, Any]], None], test: dict[str, Any]) -> str | None:
+def _run_case(
+    runner: Callable[[dict[str, Any]], None], test: dict[str, Any], rejections: list[str]
+) -> str | None:
     """None if the case behaves as its vector says, else why not."""
     expected = test.get("result")
     code = test.get("code")
@@ -785,6 +792,7 @@ def _run_case(runner: Callable[[dict[str, Any]], None], test: dict[str, Any]) ->
             return f"expected valid, got {exc.code.value}: {exc.message}"
         if exc.code.value != code:
             return f"expected {code}, got {exc.code.value}: {exc.message}"
+        rejections.append(f"tcId {test.get('tcId')}: {exc.code.value}: {exc.message}")
         return None
     if expected != "valid":
         return f"expected invalid ({code}), but it was accepted"
@@ -813,7 +821,7 @@ def run_vector_document(doc: JsonValue) -> VectorFileResult:
             if not isinstance(test, dict):
                 raise wrong_type("test", "object", test)
             count += 1
-            problem = _run_case(runner, test)
+            problem = _run_case(runner, test, result.rejections)
             if problem is None:
                 result.passed += 1
             else:
