@@ -59,6 +59,7 @@ def test_header_must_be_80_bytes(length: int) -> None:
     with pytest.raises(DecodeError) as info:
         BlockHeader.parse(bytes(length))
     assert info.value.code is ReasonCode.BTC_HEADER_LENGTH
+    assert info.value.message == f"a block header is 80 bytes, got {length}"
 
 
 def test_header_fields_of_block_100000() -> None:
@@ -166,9 +167,53 @@ def test_pow_boundary_is_inclusive() -> None:
     target = target_from_bits(0x207FFFFF, params)
     at_target = target.to_bytes(32, "little")
     assert check_proof_of_work(at_target, 0x207FFFFF, params) == target
+    above = (target + 1).to_bytes(32, "little")
     with pytest.raises(VerificationError) as info:
-        check_proof_of_work((target + 1).to_bytes(32, "little"), 0x207FFFFF, params)
+        check_proof_of_work(above, 0x207FFFFF, params)
     assert info.value.code is ReasonCode.POW_INSUFFICIENT
+    # The auditor is told which block and which target.
+    assert info.value.message == f"block {display_hex(above)} does not meet its target 207fffff"
+
+
+# SetCompact's overflow rule at each of its edges (nWord != 0 and (nSize > 34 or
+# (nWord > 0xff and nSize > 33) or (nWord > 0xffff and nSize > 32))), which Core's own
+# cases (above) do not reach; an overflowing value is truncated to 256 bits.
+@pytest.mark.parametrize(
+    ("bits", "target", "overflow"),
+    [
+        (0x22000001, 1 << 248, False),
+        (0x23000001, 0, True),
+        (0x23000000, 0, False),
+        (0x220000FF, 0xFF << 248, False),
+        (0x22000100, 0, True),
+        (0x2100FFFF, 0xFFFF << 240, False),
+        (0x21010000, 0, True),
+        (0x20FFFFFF, 0x7FFFFF << 232, False),
+        (0x03123456, 0x123456, False),
+        (0x02123456, 0x1234, False),
+    ],
+)
+def test_set_compact_overflow_edges(bits: int, target: int, overflow: bool) -> None:
+    decoded = decode_compact(bits)
+    assert (decoded.target, decoded.overflow) == (target, overflow)
+
+
+def test_get_compact_edges() -> None:
+    assert encode_compact((1 << 256) - 1) == 0x2100FFFF
+    assert encode_compact(0x123456) == 0x03123456
+    assert encode_compact(0x800000) == 0x04008000
+    for bad in (-1, 1 << 256):
+        with pytest.raises(DecodeError) as info:
+            encode_compact(bad)
+        assert info.value.code is ReasonCode.INT_OUT_OF_RANGE
+        assert info.value.message == f"target out of range: {bad}"
+
+
+def test_block_work_known_answers() -> None:
+    # GetBlockProof: 2**256 // (target + 1).
+    assert block_work(1) == 1 << 255
+    assert block_work(1 << 128) == (1 << 128) - 1
+    assert block_work((1 << 256) - 1) == 1
 
 
 @given(st.integers(min_value=1, max_value=(1 << 256) - 1))
@@ -192,7 +237,8 @@ def test_decode_compact_never_fails(bits: int) -> None:
 def test_display_hex_round_trip() -> None:
     text = GENESIS_HASHES["mainnet"]
     assert display_hex(from_display_hex(text, "x")) == text
-    for bad in ["", "00", "zz" * 32, text + "00"]:
+    for bad in ["", "00", "zz" * 32, "XX" * 32, text.upper(), text + "00"]:
         with pytest.raises(DecodeError) as info:
-            from_display_hex(bad, "x")
+            from_display_hex(bad, "txid")
         assert info.value.code is ReasonCode.HEX_INVALID
+        assert info.value.message == f"txid: expected 64 lowercase hex digits, got {bad!r}"

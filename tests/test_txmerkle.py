@@ -286,3 +286,88 @@ def test_random_corruption_of_a_real_proof_never_crashes(data: st.DataObject) ->
     tree = parse_merkle_block(original).tree
     assert proven == [(0, tree.hashes[0])]
     assert set(matches) <= {(0, tree.hashes[0]), (1, tree.hashes[1])}, f"byte {position}"
+
+
+# --- edges found by mutation testing ------------------------------------------------
+
+# A 64-byte transaction without witness (one input with an empty scriptSig, one output
+# with a 4-byte script): its halves, as two sibling nodes, read as a transaction.
+TX64 = bytes.fromhex(
+    "01000000" "01" + "11" * 32 + "00000000" "00" "ffffffff"
+    "01" "0000000000000000" "04" "6a020000" "00000000"
+)  # fmt: skip
+LEFT, RIGHT = TX64[:32], TX64[32:]
+
+
+def test_merkle_root_known_answers() -> None:
+    a, b, c = (bytes([k]) * 32 for k in (1, 2, 3))
+    assert merkle_root([]) == (bytes(32), False)  # Core's ComputeMerkleRoot of nothing
+    assert merkle_root([a]) == (a, False)
+    # Equal neighbours that are not siblings do not make a mutated tree.
+    assert merkle_root([a, b, b, c])[1] is False
+    assert merkle_root([a, a])[1] is True
+
+
+def test_inner_nodes_that_read_as_a_transaction() -> None:
+    assert len(TX64) == 64
+    root = regtest.sha256d(TX64)
+    for check in (
+        lambda: branch_root(LEFT, 0, [RIGHT]),
+        lambda: verify_merkle_branch(LEFT, 0, [RIGHT], root),
+    ):
+        with pytest.raises(VerificationError) as info:
+            check()
+        assert info.value.code is ReasonCode.MERKLE_INNER_NODE_IS_TX
+        assert info.value.message == (
+            "the nodes at level 0 read as a 64-byte transaction (CVE-2017-12842)"
+        )
+    assert branch_root(LEFT, 0, [RIGHT], check_inner_nodes=False) == root
+    verify_merkle_branch(LEFT, 0, [RIGHT], root, check_inner_nodes=False)
+    # The same two nodes as the leaves of a partial Merkle tree (flags 1, 1, 0).
+    tree = PartialMerkleTree(2, (LEFT, RIGHT), b"\x03")
+    with pytest.raises(VerificationError) as info:
+        tree.extract_matches()
+    assert info.value.code is ReasonCode.MERKLE_INNER_NODE_IS_TX
+    assert info.value.message == (
+        "the nodes at level 0 read as a 64-byte transaction (CVE-2017-12842)"
+    )
+    assert tree.extract_matches(check_inner_nodes=False) == (root, [(0, LEFT)])
+
+
+def test_branch_edges() -> None:
+    txid, s1, s2 = b"\x01" * 32, b"\x02" * 32, b"\x03" * 32
+    branch_root(txid, 0, [s1] * MAX_BRANCH_LENGTH)  # the longest branch a block needs
+    # Position 3 of a 3-transaction block is the duplicated phantom, even if the branch
+    # leads to the root.
+    root = branch_root(txid, 3, [s1, s2])
+    with pytest.raises(VerificationError) as info:
+        verify_merkle_branch(txid, 3, [s1, s2], root, tx_count=3)
+    assert info.value.code is ReasonCode.MERKLE_INDEX_OUT_OF_RANGE
+    assert info.value.message == "position 3 with 2 hashes does not fit a block of 3 transactions"
+    verify_merkle_branch(txid, 3, [s1, s2], root, tx_count=4)
+    with pytest.raises(VerificationError) as info:
+        branch_root(s1, 1, [s1])
+    assert info.value.code is ReasonCode.MERKLE_PHANTOM_DUPLICATE
+    assert info.value.message == "at level 0 a right node equals its left sibling"
+    with pytest.raises(VerificationError) as info:
+        verify_merkle_branch(txid, 1, [s1], root)
+    assert info.value.code is ReasonCode.MERKLE_ROOT_MISMATCH
+    assert info.value.message == (
+        f"branch leads to {display_hex(branch_root(txid, 1, [s1]))}, the block's Merkle root "
+        f"is {display_hex(root)}"
+    )
+
+
+def test_partial_tree_edges() -> None:
+    h = b"\x07" * 32
+    # A block may hold exactly MAX_BLOCK_TRANSACTIONS; a tree of one hash proves no match.
+    assert PartialMerkleTree(MAX_BLOCK_TRANSACTIONS, (h,), b"\x00").extract_matches() == (h, [])
+    # As many flag bits as hashes passes the count check; the walk then uses one of each.
+    with pytest.raises(VerificationError) as info:
+        PartialMerkleTree(8, (h,) * 8, b"\x00").extract_matches()
+    assert info.value.code is ReasonCode.PMT_UNUSED_DATA
+    assert info.value.message == "the tree uses 1 of 8 hashes and 1 of 8 flag bits"
+    with pytest.raises(VerificationError) as info:
+        PartialMerkleTree(4, (h, h), b"\x07").extract_matches()
+    assert info.value.code is ReasonCode.PMT_DUPLICATE_SUBTREE
+    assert info.value.message == "identical sibling subtrees at height 0 (CVE-2012-2459)"
