@@ -382,3 +382,18 @@ def test_taproot_path_of_the_maximum_length_is_accepted() -> None:
     assert code_of(
         verify_taproot_anchor, p2tr_script(output_key), INTERNAL_KEY, COMMITMENT, [*path, path[0]]
     ) is (ReasonCode.TAPROOT_PATH_TOO_LONG)
+
+
+def test_length_errors_say_what() -> None:
+    with pytest.raises(DecodeError) as info:
+        anchor_payload(bytes(31))
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.BYTES_WRONG_LENGTH,
+        "an anchor commitment is 32 bytes",
+    )
+    with pytest.raises(DecodeError) as info:
+        taproot_output_key(bytes(33), None)
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.BYTES_WRONG_LENGTH,
+        "internal key must be a 32-byte x-only key",
+    )

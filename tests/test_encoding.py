@@ -218,3 +218,44 @@ def test_map_that_ends_where_a_key_should_start() -> None:
     with pytest.raises(DecodeError) as info:
         decode(bytes.fromhex("a26161626262"))  # {"a": "bb", <nothing>}
     assert info.value.code is ReasonCode.CBOR_TRUNCATED
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (1 << 64, "integer outside [-2^64, 2^64-1]"),
+        (-(1 << 64) - 1, "integer outside [-2^64, 2^64-1]"),
+        ({1: 2}, "map key is not a str"),
+        (1.5, "cannot encode a float"),
+        ((1, 2), "cannot encode a tuple"),
+    ],
+)
+def test_encoder_says_what_it_cannot_encode(value: object, message: str) -> None:
+    with pytest.raises(DecodeError) as info:
+        encode(value)  # type: ignore[arg-type]
+    assert info.value.code is ReasonCode.CBOR_UNSUPPORTED_VALUE
+    assert info.value.message == message
+
+
+def test_decoder_input_errors_say_what_and_how_much() -> None:
+    deep: object = 0
+    for _ in range(MAX_NESTING_DEPTH + 1):
+        deep = [deep]
+    with pytest.raises(DecodeError) as info:
+        encode(deep)  # type: ignore[arg-type]
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.CBOR_TOO_DEEP,
+        f"nesting deeper than {MAX_NESTING_DEPTH}",
+    )
+    with pytest.raises(DecodeError) as info:
+        decode("00")  # type: ignore[arg-type]
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.CBOR_UNSUPPORTED_VALUE,
+        "input is not bytes",
+    )
+    with pytest.raises(DecodeError) as info:
+        decode(bytes(10), max_bytes=5)
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.INPUT_TOO_LARGE,
+        "10 bytes is over the limit of 5",
+    )

@@ -219,3 +219,23 @@ def test_sum_root_refuses_a_negative_sum() -> None:
     with pytest.raises(VerificationError) as info:
         sum_merkle_root([_leaf(0), _leaf(1)], [5, -1])
     assert info.value.code is ReasonCode.PROOF_SUM_NEGATIVE
+
+
+def test_sum_and_shape_errors_say_what() -> None:
+    h = bytes(32)
+    with pytest.raises(VerificationError) as info:
+        sum_node((h, -1), (h, 0))
+    assert (info.value.code, info.value.message) == (ReasonCode.PROOF_SUM_NEGATIVE, "negative sum")
+    with pytest.raises(VerificationError) as info:
+        sum_merkle_root([h], [-1])
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.PROOF_SUM_NEGATIVE,
+        "negative balance",
+    )
+    too_long = MAX_PROOF_PATH + 1
+    with pytest.raises(ProofError) as info:
+        root_from_path(h, 0, 2, [h] * too_long)
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.PROOF_PATH_LENGTH,
+        f"path of {too_long} exceeds {MAX_PROOF_PATH}",
+    )

@@ -195,3 +195,12 @@ def test_account_leaf_bytes_at_the_one_byte_head_boundary() -> None:
             generic = encode(write_fields(account, Form.CBOR))
             assert leaf_bytes(account) == generic
             assert leaf_hash(account) == tagged_hash(Tag.LEAF_ACCOUNTS, generic)
+
+
+def test_state_root_from_parts_needs_eight_roots() -> None:
+    with pytest.raises(DecodeError) as info:
+        state_root_from_parts(b"", [ZERO_ROOT] * 7)
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.SCHEMA_WRONG_TYPE,
+        "exactly eight section roots are needed",
+    )

@@ -371,3 +371,37 @@ def test_partial_tree_edges() -> None:
         PartialMerkleTree(4, (h, h), b"\x07").extract_matches()
     assert info.value.code is ReasonCode.PMT_DUPLICATE_SUBTREE
     assert info.value.message == "identical sibling subtrees at height 0 (CVE-2012-2459)"
+
+
+def test_overrun_and_announced_hashes_say_what() -> None:
+    h = b"\x07" * 32
+    with pytest.raises(VerificationError) as info:
+        PartialMerkleTree(2, (h,), b"\x01").extract_matches()  # root, then one leaf of two
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.PMT_OVERRUN,
+        "the tree needs more hashes",
+    )
+    header = bytes(80)
+    # Two hashes announced, 63 bytes left: refused before any hash is read.
+    short = header + (2).to_bytes(4, "little") + b"\x02" + bytes(63)
+    with pytest.raises(DecodeError) as info:
+        parse_merkle_block(short)
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.BTC_TRUNCATED,
+        "merkle block: 2 hashes announced, 63 bytes left",
+    )
+    # Exactly the two hashes and nothing after them: the flag count is what is missing.
+    no_flags = header + (2).to_bytes(4, "little") + b"\x02" + bytes(64)
+    with pytest.raises(DecodeError) as info:
+        parse_merkle_block(no_flags)
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.BTC_TRUNCATED,
+        "merkle block: needs 1 bytes at offset 149, only 0 left",
+    )
+    # 256 transactions, every flag set: the walk reaches a leaf only at the ninth bit.
+    with pytest.raises(VerificationError) as info:
+        PartialMerkleTree(256, (h,) * 8, b"\xff").extract_matches()
+    assert (info.value.code, info.value.message) == (
+        ReasonCode.PMT_OVERRUN,
+        "the tree needs more flag bits",
+    )
