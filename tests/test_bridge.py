@@ -248,8 +248,12 @@ def test_check_pegout_bounds_are_inclusive() -> None:
     # A script that only starts near OP_RETURN (0x6b: OP_TOALTSTACK) is spendable.
     check_pegout(_request(state, btc_destination=b"\x6b" + bytes(40)), state)
     no_federation = dataclasses.replace(state, federation=())
-    assert code_of(lambda: check_pegout(state.pegouts[0], no_federation)) is (
-        ReasonCode.PEGOUT_FEE_OUT_OF_POLICY
+    pegout = state.pegouts[0]
+    with pytest.raises(VerificationError) as info:
+        check_pegout(pegout, no_federation)
+    assert info.value.code is ReasonCode.PEGOUT_FEE_OUT_OF_POLICY
+    assert info.value.message == (
+        f"peg-out {pegout.id}: no federation in force at {pegout.requested_at}, so no fee policy"
     )
 
 
