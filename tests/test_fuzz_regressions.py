@@ -98,3 +98,15 @@ def test_privacy_vector_runner_refuses_malformed_expectations(data: bytes) -> No
     result = run_vector_file(data)
     assert result.failed == 1
     assert "SCHEMA_WRONG_TYPE" in result.failures[0]
+
+
+def test_fuzz_vectors_privacy_huge_order() -> None:
+    # An order of 2e25 ("2.e25" among the orders) was an integer order whose binomial sum
+    # has 2e25 + 1 terms: a hang. Orders are now at most 1,024, refused before any work.
+    from fuzz.fuzz_vectors import TestOneInput
+
+    data = (FUZZ_INPUTS / "vectors-privacy-huge-order.json").read_bytes()
+    TestOneInput(data)
+    result = run_vector_file(data)
+    assert result.failed == 1
+    assert "DP_PARAMETER_INVALID: orders must be above 1 and at most 1024" in result.failures[0]

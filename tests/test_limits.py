@@ -24,7 +24,17 @@ import pytest
 import ailee.headerchain
 import ailee.snapshot
 import ailee.state
-from ailee import conditions, evidence, jsoncodec, legacy, netflow, policy, recovery, store
+from ailee import (
+    conditions,
+    evidence,
+    jsoncodec,
+    legacy,
+    netflow,
+    policy,
+    privacy,
+    recovery,
+    store,
+)
 from ailee.anchors import MAX_TAPROOT_PATH, verify_taproot_anchor
 from ailee.encoding import decode, encode
 from ailee.errors import AileeError, ReasonCode
@@ -313,6 +323,19 @@ def test_condition_characters() -> None:
     assert len(at_limit) == conditions.MAX_CONDITION_CHARS
     assert conditions.parse_condition(at_limit)
     assert code(lambda: conditions.parse_condition(at_limit + " ")) is C.POLICY_EXPRESSION
+
+
+def test_privacy_order_and_orders() -> None:
+    # An integer order's binomial sum has alpha + 1 terms: the order bounds the work.
+    assert privacy.rdp_subsampled_gaussian(0.01, 1.1, privacy.MAX_ORDER) > 0
+    at_limit = privacy.Accountant((2.0, privacy.MAX_ORDER)).compose(0.01, 1.1, 1)
+    assert at_limit.rdp[1] > at_limit.rdp[0] > 0
+    over = privacy.MAX_ORDER + 1
+    assert code(lambda: privacy.rdp_subsampled_gaussian(0.01, 1.1, over)) is C.DP_PARAMETER_INVALID
+    assert code(lambda: privacy.Accountant((2.0, over))) is C.DP_PARAMETER_INVALID
+    many = tuple(2 + k / 4 for k in range(privacy.MAX_ORDERS))
+    assert len(privacy.Accountant(many).rdp) == privacy.MAX_ORDERS
+    assert code(lambda: privacy.Accountant((*many, 1000.0))) is C.DP_PARAMETER_INVALID
 
 
 def test_policy_bytes() -> None:

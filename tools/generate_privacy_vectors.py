@@ -81,6 +81,8 @@ def privacy_vectors(vector_file: Callable[..., Any]) -> Any:
         [("0.02", "1.3", 500), ("0.05", "2.5", 200), ("0.01", "0.9", 50)],
     )
     case(valid, "large q and sigma", [("0.5", "10.0", 100)], delta="0.001")
+    case(valid, "the largest order, 1,024", [("0.01", "1.1", 10_000)],
+         order_list=["2.0", "1024.0"])  # fmt: skip
     invalid = vf.group("invalid")
     case(invalid, "q above 1", [("1.5", "1.0", 1)], code="DP_PARAMETER_INVALID")
     case(invalid, "negative q", [("-0.1", "1.0", 1)], code="DP_PARAMETER_INVALID")
@@ -95,4 +97,10 @@ def privacy_vectors(vector_file: Callable[..., Any]) -> Any:
          order_list=["0.5"])  # fmt: skip
     case(invalid, "no orders", [("0.1", "1.0", 1)], code="DP_PARAMETER_INVALID",
          order_list=[])  # fmt: skip
+    case(invalid, "order above 1,024 (an integer order's sum has alpha + 1 terms)",
+         [("0.1", "1.0", 1)], code="DP_PARAMETER_INVALID",
+         order_list=["2.0", "1025.0"])  # fmt: skip
+    case(invalid, "257 orders (at most 256)", [("0.1", "1.0", 1)],
+         code="DP_PARAMETER_INVALID",
+         order_list=[_text(2 + k / 4) for k in range(257)])  # fmt: skip
     return vf

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_ORDERS",
+    "MAX_ORDER",
+    "MAX_ORDERS",
     "Accountant",
     "Budget",
     "clip_factor",
@@ -47,6 +49,13 @@ DEFAULT_ORDERS: Final = (
     1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0, 3.5, 4.0, 4.5,
     *(float(k) for k in range(5, 64)), 128.0, 256.0, 512.0,
 )  # fmt: skip
+
+
+#: Largest order (dp-accounting's largest default): an integer order's binomial sum has
+#: ``alpha + 1`` terms, so an unbounded order is unbounded work (DP_PARAMETER_INVALID).
+MAX_ORDER: Final = 1024.0
+#: Most orders in one accountant (dp-accounting's defaults are 156).
+MAX_ORDERS: Final = 256
 
 
 def _invalid(message: str) -> DecodeError:
@@ -151,8 +160,8 @@ def rdp_subsampled_gaussian(q: float, sigma: float, alpha: float) -> float:
         raise _invalid(f"sampling rate q = {q!r} not in [0, 1]")
     if not sigma > 0:
         raise _invalid(f"noise multiplier sigma = {sigma!r} must be positive")
-    if not alpha > 1:
-        raise _invalid(f"order alpha = {alpha!r} must be above 1")
+    if not 1 < alpha <= MAX_ORDER:
+        raise _invalid(f"order alpha = {alpha!r} must be above 1 and at most {MAX_ORDER:g}")
     if q == 0:
         return 0.0
     if q == 1:
@@ -172,8 +181,10 @@ class Accountant:
     rdp: tuple[float, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if not self.orders or any(not a > 1 for a in self.orders):
-            raise _invalid("orders must be non-empty and above 1")
+        if not 0 < len(self.orders) <= MAX_ORDERS:
+            raise _invalid(f"{len(self.orders)} orders: from 1 to {MAX_ORDERS} are accepted")
+        if any(not 1 < a <= MAX_ORDER for a in self.orders):
+            raise _invalid(f"orders must be above 1 and at most {MAX_ORDER:g}")
         if not self.rdp:
             object.__setattr__(self, "rdp", tuple(0.0 for _ in self.orders))
         if len(self.rdp) != len(self.orders):
