@@ -381,23 +381,19 @@ def test_overrun_and_announced_hashes_say_what() -> None:
         ReasonCode.PMT_OVERRUN,
         "the tree needs more hashes",
     )
-    header = bytes(80)
-    # Two hashes announced, 63 bytes left: refused before any hash is read.
-    short = header + (2).to_bytes(4, "little") + b"\x02" + bytes(63)
-    with pytest.raises(DecodeError) as info:
-        parse_merkle_block(short)
-    assert (info.value.code, info.value.message) == (
-        ReasonCode.BTC_TRUNCATED,
-        "merkle block: 2 hashes announced, 63 bytes left",
-    )
-    # Exactly the two hashes and nothing after them: the flag count is what is missing.
-    no_flags = header + (2).to_bytes(4, "little") + b"\x02" + bytes(64)
-    with pytest.raises(DecodeError) as info:
-        parse_merkle_block(no_flags)
-    assert (info.value.code, info.value.message) == (
-        ReasonCode.BTC_TRUNCATED,
-        "merkle block: needs 1 bytes at offset 149, only 0 left",
-    )
+    two_hashes = bytes(80) + (2).to_bytes(4, "little") + b"\x02"
+    for data, message in (
+        # 63 bytes left for two hashes: refused before any hash is read.
+        (two_hashes + bytes(63), "merkle block: 2 hashes announced, 63 bytes left"),
+        # Exactly the two hashes and nothing after them: the flag count is missing.
+        (two_hashes + bytes(64), "merkle block: needs 1 bytes at offset 149, only 0 left"),
+    ):
+        with pytest.raises(DecodeError) as truncated:
+            parse_merkle_block(data)
+        assert (truncated.value.code, truncated.value.message) == (
+            ReasonCode.BTC_TRUNCATED,
+            message,
+        )
     # 256 transactions, every flag set: the walk reaches a leaf only at the ninth bit.
     with pytest.raises(VerificationError) as info:
         PartialMerkleTree(256, (h,) * 8, b"\xff").extract_matches()
